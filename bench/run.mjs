@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// `pnpm bench`: runs every bench/*.bench.mjs (each in its own process, so heap figures do not
+// mix), or only those whose name contains an argument: `pnpm bench xics`.
+import { readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const filters = process.argv.slice(2);
+const files = readdirSync(here)
+  .filter((f) => f.endsWith(".bench.mjs"))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+let failed = 0;
+for (const f of files) {
+  console.log(`\n# ${f}`);
+  const r = spawnSync(process.execPath, ["--expose-gc", join(here, f)], { stdio: "inherit" });
+  if (r.status !== 0) failed++;
+}
+if (files.length === 0) console.log("no benchmarks matched");
+process.exit(failed ? 1 : 0);

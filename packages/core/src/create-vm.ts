@@ -1,0 +1,104 @@
+/**
+ * The one composition root. `createVm` builds an inversify container per VM, loads the core
+ * module and the given plugin modules, and returns the Vm. Plugins bind
+ * `DeviceContribution` (and optionally `GuestDriverContribution`, `VmExtension`) with
+ * `toConstantValue` / `toService`; core collects them by multi-injection.
+ */
+import "reflect-metadata";
+import { Container, ContainerModule } from "inversify";
+import { SimClock } from "./clock.js";
+import { ARCHES, defaultEndian, type Arch, type Endian } from "./constants.js";
+import { ExitStats } from "./exit-stats.js";
+import { Process } from "./files.js";
+import { GuestMemory } from "./guest-memory.js";
+import { HcallTable, RtasTable } from "./guest-calls.js";
+import { AckNotifiers, IrqChipRegistry } from "./irqchip.js";
+import { Errno, fail } from "./kvm-error.js";
+import { MmioBus } from "./mmio-bus.js";
+import {
+  AckNotifiersToken,
+  ClockToken,
+  ContainerToken,
+  ExitStatsToken,
+  GuestMemoryToken,
+  HcallTableToken,
+  IrqChipRegistryToken,
+  MmioBusToken,
+  RtasTableToken,
+  TracerToken,
+  VmExtension,
+  VmOptions,
+} from "./tokens.js";
+import { Tracer } from "./tracer.js";
+import { Vm } from "./vm.js";
+
+export interface CreateVmOptions {
+  arch: Arch;
+  /** Number of vCPUs (0..1024, default 1). */
+  vcpus?: number;
+  /** Plugin modules: controllers, routing. */
+  modules?: readonly ContainerModule[];
+  strict?: boolean;
+  endian?: Endian;
+  /** Guest physical memory size in bytes (default 4 GiB, sparse). */
+  memorySize?: number;
+  /** The owning process (default: Process.current()). */
+  process?: Process;
+}
+
+export const MAX_VCPUS = 1024;
+
+/** Binds the core services (one instance per VM). */
+export const coreModule = new ContainerModule(({ bind }) => {
+  bind(ClockToken).toDynamicValue(() => new SimClock()).inSingletonScope();
+  bind(TracerToken).toDynamicValue(() => new Tracer()).inSingletonScope();
+  bind(ExitStatsToken).toDynamicValue(() => new ExitStats()).inSingletonScope();
+  bind(GuestMemoryToken)
+    .toDynamicValue((ctx) => new GuestMemory(ctx.get<VmOptions>(VmOptions).memorySize))
+    .inSingletonScope();
+  bind(MmioBusToken)
+    .toDynamicValue((ctx) => new MmioBus(ctx.get<ExitStats>(ExitStatsToken)))
+    .inSingletonScope();
+  bind(HcallTableToken)
+    .toDynamicValue((ctx) => new HcallTable(ctx.get<ExitStats>(ExitStatsToken)))
+    .inSingletonScope();
+  bind(RtasTableToken)
+    .toDynamicValue((ctx) => new RtasTable(ctx.get<ExitStats>(ExitStatsToken)))
+    .inSingletonScope();
+  bind(AckNotifiersToken).toDynamicValue(() => new AckNotifiers()).inSingletonScope();
+  bind(IrqChipRegistryToken).toDynamicValue(() => new IrqChipRegistry()).inSingletonScope();
+  bind(Vm).toSelf().inSingletonScope();
+});
+
+export function createVm(options: CreateVmOptions): Vm {
+  const arch = options.arch;
+  if (!ARCHES.includes(arch)) fail(Errno.EINVAL, `arch ${String(arch)} (one of ${ARCHES.join(", ")})`);
+  const vcpus = options.vcpus ?? 1;
+  if (!Number.isInteger(vcpus) || vcpus < 0 || vcpus > MAX_VCPUS) {
+    fail(Errno.EINVAL, `vcpus ${vcpus} (0..${MAX_VCPUS})`);
+  }
+  const memorySize = options.memorySize ?? 2 ** 32;
+  if (!Number.isSafeInteger(memorySize) || memorySize <= 0) fail(Errno.EINVAL, `memorySize ${memorySize}`);
+  const endian = options.endian ?? defaultEndian(arch);
+  if (endian !== "le" && endian !== "be") fail(Errno.EINVAL, `endian ${String(endian)} ("le" or "be")`);
+  const vmOptions: VmOptions = {
+    arch,
+    vcpus,
+    strict: options.strict ?? false,
+    endian,
+    memorySize,
+    process: options.process ?? Process.current(),
+  };
+  const container = new Container({ defaultScope: "Singleton" });
+  container.bind(VmOptions).toConstantValue(vmOptions);
+  container.bind(ContainerToken).toConstantValue(container);
+  container.load(coreModule, ...(options.modules ?? []));
+  const vm = container.get(Vm);
+  // Extensions (routing ...) attach now: they subscribe to ack notifiers and chip changes.
+  if (container.isBound(VmExtension)) {
+    for (const ext of container.getAll<VmExtension>(VmExtension)) {
+      for (const [k, v] of Object.entries(ext.extensions?.() ?? {})) vm.provideExtension(Number(k), v);
+    }
+  }
+  return vm;
+}

@@ -1,0 +1,242 @@
+/**
+ * The device-control API (KVM_CREATE_DEVICE, KVM_{SET,GET,HAS}_DEVICE_ATTR, device mmap).
+ * A controller plugin contributes a `DeviceContribution` (type numbers, architectures,
+ * factory); the factory returns a `DeviceBackend` (kvm_device_ops). The generic layer only
+ * dispatches and maps missing callbacks to fixed errnos (device-api.md §4):
+ * missing accessor -> EPERM (before the argument is read), unreadable argument -> EFAULT,
+ * unknown ioctl -> ENOTTY, missing mmap -> ENODEV; backend results pass through unchanged.
+ */
+import type { Arch } from "./constants.js";
+import {
+  KVM_GET_DEVICE_ATTR,
+  KVM_GET_DEVICE_ATTR_PPC,
+  KVM_HAS_DEVICE_ATTR,
+  KVM_HAS_DEVICE_ATTR_PPC,
+  KVM_SET_DEVICE_ATTR,
+  KVM_SET_DEVICE_ATTR_PPC,
+  SIZEOF_KVM_DEVICE_ATTR,
+} from "./constants.js";
+import { FileHandle, OpenFile } from "./files.js";
+import { Errno, fail } from "./kvm-error.js";
+import { UapiView, u64ToIndex, type UserPtr } from "./uapi.js";
+import type { VcpuCapHandler } from "./vcpu.js";
+import type { Vm } from "./vm.js";
+
+/** The attribute as a backend receives it (struct kvm_device_attr, decoded). */
+export interface DeviceAttr {
+  readonly flags: number;
+  readonly group: number;
+  /** The 64-bit attribute. */
+  readonly attr: bigint;
+  /** `attr` as a number when exactly representable, else Infinity: for index comparisons. */
+  readonly attrIndex: number;
+  /** The user memory at `addr`: the payload in UAPI layout, or null for an unreadable address. */
+  readonly addr: UserPtr;
+}
+
+/** What callers pass: `attr` as number or bigint, `addr` omitted = unreadable address. */
+export interface DeviceAttrArg {
+  group: number;
+  attr: number | bigint;
+  addr?: UserPtr;
+  flags?: number;
+}
+
+/** Direct-mapped device pages (XIVE ESB/TIMA): loads and stores that cost the guest no exit. */
+export interface DeviceMapping {
+  readonly size: number;
+  read(offset: number, size: number): number;
+  write(offset: number, size: number, value: number): void;
+}
+
+/** kvm_device_ops minus name/create. Each callback is optional, as in the kernel. */
+export interface DeviceBackend {
+  /** Runs after a successful create, like the kernel's optional `init`. */
+  init?(): void;
+  setAttr?(attr: DeviceAttr): number | void;
+  getAttr?(attr: DeviceAttr): number | void;
+  hasAttr?(attr: DeviceAttr): number | void;
+  ioctl?(cmd: number, arg: UserPtr): number;
+  mmap?(offset: number, length: number): DeviceMapping;
+  /** At VM destruction (devices without `release`), most recently created first. */
+  destroy?(): void;
+  /** When the descriptor closes (instead of destroy). */
+  release?(): void;
+}
+
+export interface DeviceCreateContext {
+  readonly vm: Vm;
+  /** The requested type (one contribution may serve several, e.g. MPIC 20/42). */
+  readonly type: number;
+  readonly device: KvmDevice;
+}
+
+/** Symbol + interface of one name (inversify multi-injection token). */
+export const DeviceContribution = Symbol.for("irqlab.DeviceContribution");
+export interface DeviceContribution {
+  /** Name of the instance's anonymous inode, e.g. "kvm-xics". */
+  readonly name: string;
+  readonly types: readonly number[];
+  readonly arch: readonly Arch[];
+  /** kvm_device_ops.create: throw a KvmError to refuse (nothing is added to the VM). */
+  create(ctx: DeviceCreateContext): DeviceBackend;
+  /** vCPU capabilities this plugin handles (KVM_CAP_IRQ_XICS ...). */
+  readonly vcpuCaps?: readonly VcpuCapHandler[];
+  /** KVM_CHECK_EXTENSION answers this plugin contributes. */
+  readonly extensions?: Readonly<Record<number, number>>;
+}
+
+let nextDeviceId = 1;
+
+/** The kernel's struct kvm_device: type, VM, backend. */
+export class KvmDevice {
+  readonly id = nextDeviceId++;
+  backend: DeviceBackend = {};
+  /** False once destroyed or released. */
+  alive = true;
+
+  constructor(
+    readonly vm: Vm,
+    readonly type: number,
+    readonly contribution: DeviceContribution,
+  ) {}
+
+  get name(): string {
+    return this.contribution.name;
+  }
+}
+
+class DeviceFile extends OpenFile {
+  constructor(readonly device: KvmDevice) {
+    super();
+  }
+  get kind(): string {
+    return this.device.name;
+  }
+  protected override onRelease(): void {
+    const d = this.device;
+    if (d.backend.release && d.alive) {
+      d.vm.unlinkDevice(d);
+      d.alive = false;
+      d.backend.release();
+    }
+  }
+}
+
+export function openDeviceFile(device: KvmDevice): OpenFile {
+  return new DeviceFile(device);
+}
+
+type Accessor = "setAttr" | "getAttr" | "hasAttr";
+
+/** A device descriptor (the fd KVM_CREATE_DEVICE returns). */
+export class DeviceHandle extends FileHandle<OpenFile> {
+  get kvmDevice(): KvmDevice {
+    return (this.file as DeviceFile).device;
+  }
+
+  get type(): number {
+    return this.kvmDevice.type;
+  }
+
+  get name(): string {
+    return this.kvmDevice.name;
+  }
+
+  /** The backend object, for plugin-specific extras (dumpState, counters). */
+  backend<T extends DeviceBackend = DeviceBackend>(): T {
+    return this.kvmDevice.backend as T;
+  }
+
+  /** KVM_SET_DEVICE_ATTR. `arg` null = unreadable argument pointer. */
+  setAttr(arg: DeviceAttrArg | null): number {
+    return this.access("setAttr", arg);
+  }
+
+  /** KVM_GET_DEVICE_ATTR. */
+  getAttr(arg: DeviceAttrArg | null): number {
+    return this.access("getAttr", arg);
+  }
+
+  /** KVM_HAS_DEVICE_ATTR. */
+  hasAttr(arg: DeviceAttrArg | null): number {
+    return this.access("hasAttr", arg);
+  }
+
+  /**
+   * Any ioctl on the descriptor. The three attribute ioctls (either encoding) read the
+   * 24-byte struct kvm_device_attr from `arg`; `payload` stands for the memory at its addr.
+   * Other numbers go to the backend's ioctl, or ENOTTY.
+   */
+  ioctl(cmd: number, arg: UserPtr, payload: UserPtr = null): number {
+    const which = attrIoctl(cmd >>> 0);
+    if (which) {
+      this.preamble();
+      if (!this.kvmDevice.backend[which]) return this.access(which, null);
+      const v = new UapiView(arg, SIZEOF_KVM_DEVICE_ATTR, this.kvmDevice.vm.endian, "struct kvm_device_attr");
+      return this.access(which, { flags: v.u32(0), group: v.u32(4), attr: v.u64(8), addr: payload });
+    }
+    this.preamble();
+    const b = this.kvmDevice.backend;
+    if (!b.ioctl) fail(Errno.ENOTTY, `${this.name}: ioctl 0x${(cmd >>> 0).toString(16)} not supported`);
+    return b.ioctl(cmd >>> 0, arg);
+  }
+
+  /** mmap of the descriptor at page `offset` (bytes). ENODEV when the backend has none. */
+  mmap(offset: number, length = 0): DeviceMapping {
+    this.preamble();
+    const b = this.kvmDevice.backend;
+    if (!b.mmap) fail(Errno.ENODEV, `${this.name}: device has no mmap`);
+    const m = b.mmap(offset, length);
+    const stats = this.kvmDevice.vm.exitStats;
+    // Accesses to mapped pages are counted as direct (no exit).
+    return {
+      size: m.size,
+      read: (o, s) => {
+        stats.directAccesses++;
+        return m.read(o, s);
+      },
+      write: (o, s, v) => {
+        stats.directAccesses++;
+        m.write(o, s, v);
+      },
+    };
+  }
+
+  private preamble(): void {
+    this.checkOpen();
+    this.kvmDevice.vm.checkCaller(this.process);
+  }
+
+  private access(which: Accessor, arg: DeviceAttrArg | null): number {
+    this.preamble();
+    const fn = this.kvmDevice.backend[which];
+    if (!fn) fail(Errno.EPERM, `${this.name}: device has no ${which}`);
+    if (arg === null) fail(Errno.EFAULT, `${this.name}: ${which}: unreadable struct kvm_device_attr`);
+    const attr = typeof arg.attr === "bigint" ? BigInt.asUintN(64, arg.attr) : BigInt.asUintN(64, BigInt(arg.attr));
+    const r = fn.call(this.kvmDevice.backend, {
+      flags: (arg.flags ?? 0) >>> 0,
+      group: arg.group >>> 0,
+      attr,
+      attrIndex: u64ToIndex(attr),
+      addr: arg.addr ?? null,
+    });
+    return typeof r === "number" ? r : 0;
+  }
+}
+
+function attrIoctl(cmd: number): Accessor | null {
+  switch (cmd) {
+    case KVM_SET_DEVICE_ATTR:
+    case KVM_SET_DEVICE_ATTR_PPC:
+      return "setAttr";
+    case KVM_GET_DEVICE_ATTR:
+    case KVM_GET_DEVICE_ATTR_PPC:
+      return "getAttr";
+    case KVM_HAS_DEVICE_ATTR:
+    case KVM_HAS_DEVICE_ATTR_PPC:
+      return "hasAttr";
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * What the guest's interrupt handling costs, counted by the guest-side entry points:
+ * every hypercall, RTAS call and trapped MMIO access is a guest exit; a load or store on a
+ * direct-mapped page (XIVE ESB/TIMA through `mmap`) is not. The comparison runner reads
+ * these counters; controllers never need to touch them.
+ */
+export class ExitStats {
+  hcalls = 0;
+  rtasCalls = 0;
+  mmioReads = 0;
+  mmioWrites = 0;
+  /** Accesses to direct-mapped device pages (no exit). */
+  directAccesses = 0;
+  /** MMIO accesses no region claimed (KVM would exit to userspace with KVM_EXIT_MMIO). */
+  mmioUnhandled = 0;
+
+  get exits(): number {
+    return this.hcalls + this.rtasCalls + this.mmioReads + this.mmioWrites;
+  }
+
+  snapshot(): Record<string, number> {
+    return {
+      hcalls: this.hcalls,
+      rtasCalls: this.rtasCalls,
+      mmioReads: this.mmioReads,
+      mmioWrites: this.mmioWrites,
+      directAccesses: this.directAccesses,
+      mmioUnhandled: this.mmioUnhandled,
+      exits: this.exits,
+    };
+  }
+
+  reset(): void {
+    this.hcalls = this.rtasCalls = this.mmioReads = this.mmioWrites = 0;
+    this.directAccesses = this.mmioUnhandled = 0;
+  }
+}

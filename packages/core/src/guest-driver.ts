@@ -1,0 +1,58 @@
+/**
+ * Guest drivers for the comparison runner. Each controller plugin contributes one, through
+ * its ContainerModule, that drives the controller the way Linux's guest driver for it does
+ * (XICS: H_XIRR / handler / H_EOI, IPIs by H_IPI; MPIC: IACK read / EOI write, IPIs by IPIDR;
+ * FLIC: take the floating interrupt, scan adapter indicators). The CLI names no controller:
+ * it multi-injects these.
+ */
+import type { Arch } from "./constants.js";
+import type { DeviceHandle } from "./device.js";
+import type { AdapterRoute, MsiMessage } from "./routes.js";
+import type { Vcpu } from "./vcpu.js";
+import type { Vm } from "./vm.js";
+
+export const GuestDriverContribution = Symbol.for("irqlab.GuestDriverContribution");
+export interface GuestDriverContribution {
+  /** Stable id used on the command line ("xics", "mpic-4.2", "flic"). */
+  readonly id: string;
+  /** Column title in the comparison table. */
+  readonly label: string;
+  readonly arch: Arch;
+  readonly deviceType: number;
+  /** Creates the controller in `vm`, connects every vCPU, maps registers; returns the driver. */
+  attach(vm: Vm): GuestDriver;
+}
+
+/** One interrupt source of a workload, as the guest configures it. */
+export interface SourceSpec {
+  /** Workload-level source number, 0-based and dense; passed back to the handler. */
+  readonly index: number;
+  readonly trigger: "edge" | "level";
+  /** vCPU the guest targets this source at. */
+  readonly vcpu: number;
+  /** Guest priority hint, 0 = most favoured the driver uses; drivers map it to their scale. */
+  readonly priority?: number;
+}
+
+/** How a GSI must be routed to reach a configured source. */
+export type RouteSpec =
+  | { readonly type: "irqchip"; readonly irqchip: number; readonly pin: number }
+  | { readonly type: "msi"; readonly msi: MsiMessage }
+  | { readonly type: "adapter"; readonly adapter: AdapterRoute };
+
+/** The source number handlers receive for an inter-processor interrupt. */
+export const IPI_SOURCE = -1;
+
+export interface GuestDriver {
+  readonly controller: DeviceHandle;
+  /** Configures a source as the guest would (target, priority, trigger, unmask). */
+  configureSource(spec: SourceSpec): RouteSpec;
+  /**
+   * The vCPU's interrupt entry, called while its interrupt line is asserted: acknowledge,
+   * call `handler(source index or IPI_SOURCE)`, EOI; repeat while more is presented.
+   * Returns the number of interrupts handled (0 for a spurious entry).
+   */
+  service(vcpu: Vcpu, handler: (source: number) => void): number;
+  /** Sends an IPI from `from` to vCPU `to` as the guest does. */
+  sendIpi(from: Vcpu, to: number): void;
+}

@@ -1,0 +1,189 @@
+/**
+ * A virtual CPU as interrupt controllers see it: interrupt input lines (external, critical,
+ * machine check), a ONE_REG table controllers register their per-vCPU state words into
+ * (KVM_REG_PPC_ICP_STATE, KVM_REG_PPC_VP_STATE ...), `enableCap` for attaching the vCPU to a
+ * controller device (KVM_ENABLE_CAP on the vCPU fd), and result registers for hypercalls.
+ */
+import { oneRegSize } from "./constants.js";
+import type { KvmDevice } from "./device.js";
+import { FileHandle } from "./files.js";
+import { Errno, fail } from "./kvm-error.js";
+import { UapiView, type UserPtr } from "./uapi.js";
+import type { Vm } from "./vm.js";
+
+export type LineListener = (asserted: boolean) => void;
+
+/** An interrupt input of a vCPU. Listeners run on every change of level. */
+export class InterruptLine {
+  asserted = false;
+  /** Number of low-to-high transitions. */
+  raises = 0;
+  private listeners: LineListener[] = [];
+
+  constructor(readonly name: string) {}
+
+  set(level: boolean): void {
+    if (level === this.asserted) return;
+    this.asserted = level;
+    if (level) this.raises++;
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i](level);
+  }
+
+  assert(): void {
+    this.set(true);
+  }
+
+  deassert(): void {
+    this.set(false);
+  }
+
+  onChange(fn: LineListener): () => void {
+    this.listeners.push(fn);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== fn);
+    };
+  }
+}
+
+export interface OneReg {
+  /** Human name for messages ("KVM_REG_PPC_ICP_STATE"). */
+  readonly name: string;
+  get(): bigint;
+  /** Validates and stores; throws KvmError (EINVAL ...) and changes nothing on bad input. */
+  set(value: bigint): void;
+}
+
+/** KVM_GET_ONE_REG / KVM_SET_ONE_REG of one vCPU. Unknown ids are ENOENT, as in KVM. */
+export class OneRegTable {
+  private regs = new Map<bigint, OneReg>();
+
+  register(id: bigint, reg: OneReg): void {
+    if (this.regs.has(id)) fail(Errno.EEXIST, `ONE_REG 0x${id.toString(16)} is registered`);
+    this.regs.set(id, reg);
+  }
+
+  unregister(id: bigint): void {
+    this.regs.delete(id);
+  }
+
+  ids(): bigint[] {
+    return [...this.regs.keys()];
+  }
+
+  lookup(id: bigint): OneReg {
+    const r = this.regs.get(id);
+    if (!r) fail(Errno.ENOENT, `ONE_REG id 0x${id.toString(16)} is not known to this vCPU`);
+    return r;
+  }
+}
+
+/** What `enableCap` dispatches to; registered by controller plugins (see DeviceContribution). */
+export interface VcpuCapHandler {
+  readonly cap: number;
+  /** Checks that run before the descriptor is resolved to a device (XIVE: host support -> ENXIO). */
+  precheck?(vcpu: Vcpu): void;
+  /** The backend connect function: its own checks in its own order, then attach. */
+  connect(vcpu: Vcpu, device: KvmDevice, args: readonly bigint[]): void;
+}
+
+export type CapArg = number | bigint | FileHandle;
+
+export class Vcpu {
+  readonly ext = new InterruptLine("ext");
+  readonly crit = new InterruptLine("crit");
+  readonly mcheck = new InterruptLine("mcheck");
+  readonly oneReg = new OneRegTable();
+  /** Hypercall results r4.. (written by handlers, read by the guest driver). */
+  readonly hret = new Float64Array(8);
+  /** Controller this vCPU is attached to ("xics", "mpic" ...), or null. */
+  irqchipKind: string | null = null;
+  /** The attached controller's per-vCPU object (kernel: vcpu->arch.icp / .mpic / .xive_vcpu). */
+  irqchipState: unknown = null;
+  /** The attached controller's CPU/server number. */
+  irqchipCpu = -1;
+
+  constructor(
+    readonly vm: Vm,
+    readonly id: number,
+  ) {}
+
+  /** Marks this vCPU attached (EBUSY if it already is): call from a connect function. */
+  attachIrqchip(kind: string, cpu: number, state: unknown): void {
+    if (this.irqchipKind !== null) fail(Errno.EBUSY, `vCPU ${this.id} is already attached to ${this.irqchipKind}`);
+    this.irqchipKind = kind;
+    this.irqchipCpu = cpu;
+    this.irqchipState = state;
+  }
+
+  detachIrqchip(): void {
+    this.irqchipKind = null;
+    this.irqchipCpu = -1;
+    this.irqchipState = null;
+  }
+
+  /**
+   * KVM_ENABLE_CAP on this vCPU. `args[0]` is a device descriptor (number or handle),
+   * `args[1]` the controller-side CPU number. Order of checks as in arch/powerpc/kvm/powerpc.c.
+   */
+  enableCap(cap: number, args: readonly CapArg[] = [], flags = 0): void {
+    this.vm.checkCaller();
+    if (flags !== 0) fail(Errno.EINVAL, `KVM_ENABLE_CAP flags 0x${flags.toString(16)} (must be 0)`);
+    const handler = this.vm.vcpuCap(cap);
+    if (!handler) fail(Errno.EINVAL, `capability ${cap} cannot be enabled on a vCPU of this ${this.vm.arch} VM`);
+    const words: bigint[] = [0n, 0n, 0n, 0n];
+    for (let i = 0; i < 4 && i < args.length; i++) {
+      const a = args[i];
+      words[i] = a instanceof FileHandle ? BigInt(a.fd) : BigInt.asUintN(64, BigInt(a));
+    }
+    const fdArg = args[0];
+    // A handle passed directly must still be open; a number is looked up like fdget().
+    if (fdArg instanceof FileHandle && fdArg.closed) fail(Errno.EBADF, `descriptor ${fdArg.fd} is closed`);
+    const fd = Number(BigInt.asIntN(32, words[0]));
+    const file = this.vm.process.get(fd);
+    handler.precheck?.(this);
+    const device = (file as unknown as { kvmDevice?: KvmDevice }).kvmDevice;
+    if (!device) fail(Errno.EPERM, `descriptor ${fd} (${file.file.kind}) is not a KVM device`);
+    handler.connect(this, device, words);
+  }
+
+  /** KVM_GET_ONE_REG: writes the register into `addr` (its size from the id). */
+  getOneReg(id: bigint, addr: UserPtr): void {
+    const reg = this.oneReg.lookup(id);
+    const size = oneRegSize(id);
+    const v = new UapiView(addr, size, this.vm.endian, `ONE_REG ${reg.name}`);
+    const value = reg.get();
+    if (size === 8) v.setU64(0, value);
+    else if (size === 4) v.setU32(0, Number(value & 0xffffffffn));
+    else fail(Errno.EINVAL, `ONE_REG ${reg.name}: size ${size} not supported`);
+  }
+
+  /** KVM_SET_ONE_REG: reads the register from `addr`. */
+  setOneReg(id: bigint, addr: UserPtr): void {
+    const reg = this.oneReg.lookup(id);
+    const size = oneRegSize(id);
+    const v = new UapiView(addr, size, this.vm.endian, `ONE_REG ${reg.name}`);
+    if (size === 8) reg.set(v.u64(0));
+    else if (size === 4) reg.set(BigInt(v.u32(0)));
+    else fail(Errno.EINVAL, `ONE_REG ${reg.name}: size ${size} not supported`);
+  }
+
+  /** Typed convenience over get/setOneReg for 64-bit registers. */
+  getOneRegU64(id: bigint): bigint {
+    return this.oneReg.lookup(id).get();
+  }
+
+  setOneRegU64(id: bigint, value: bigint): void {
+    this.oneReg.lookup(id).set(BigInt.asUintN(64, value));
+  }
+
+  /** A hypercall from this vCPU (a guest exit). */
+  hcall(opcode: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0): number {
+    return this.vm.hcalls.call(this, opcode, a0, a1, a2, a3);
+  }
+
+  /** An RTAS call from this vCPU; returns the return words (status first). */
+  rtas(name: string, args: readonly number[], nret = 1): number[] {
+    return this.vm.rtas.call(this, name, args, nret);
+  }
+}

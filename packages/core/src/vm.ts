@@ -1,0 +1,227 @@
+/**
+ * The VM: the composition of vCPUs, guest memory, the MMIO bus, hypercall and RTAS tables,
+ * the clock, the tracer, the irqchip registry and ack notifiers, plus the device list of
+ * KVM_CREATE_DEVICE. Built by `createVm` (the one composition root); plugins reach it
+ * through DeviceCreateContext and never resolve anything from the container on a hot path.
+ */
+import "reflect-metadata";
+import { inject, injectable, multiInject, optional, type Container, type ServiceIdentifier } from "inversify";
+import type { SimClock } from "./clock.js";
+import {
+  KVM_CAP_DEVICE_CTRL,
+  KVM_CREATE_DEVICE_TEST,
+  KVM_DEV_TYPE_MAX,
+  SIZEOF_KVM_CREATE_DEVICE,
+  type Arch,
+  type Endian,
+} from "./constants.js";
+import {
+  DeviceContribution,
+  DeviceHandle,
+  KvmDevice,
+  openDeviceFile,
+} from "./device.js";
+import type { ExitStats } from "./exit-stats.js";
+import type { Process } from "./files.js";
+import type { GuestMemory } from "./guest-memory.js";
+import type { HcallTable, RtasTable } from "./guest-calls.js";
+import type { AckNotifiers, IrqChipRegistry } from "./irqchip.js";
+import { Errno, fail } from "./kvm-error.js";
+import type { MmioBus } from "./mmio-bus.js";
+import {
+  AckNotifiersToken,
+  ClockToken,
+  ContainerToken,
+  ExitStatsToken,
+  GuestMemoryToken,
+  HcallTableToken,
+  IrqChipRegistryToken,
+  MmioBusToken,
+  RtasTableToken,
+  TracerToken,
+  VmOptions,
+} from "./tokens.js";
+import type { Tracer } from "./tracer.js";
+import { UapiView, type UserPtr } from "./uapi.js";
+import { Vcpu, type VcpuCapHandler } from "./vcpu.js";
+
+export interface CreateDeviceOptions {
+  /** KVM_CREATE_DEVICE_TEST: only ask whether the type is supported. */
+  test?: boolean;
+  /** Raw flags word; bits other than TEST are ignored, as in KVM. */
+  flags?: number;
+}
+
+@injectable()
+export class Vm {
+  readonly arch: Arch;
+  readonly endian: Endian;
+  readonly strict: boolean;
+  readonly process: Process;
+  readonly vcpus: readonly Vcpu[];
+  /** Devices, most recently created first (the kernel's list order). */
+  private devices: KvmDevice[] = [];
+  private dead = false;
+  /** The process a call comes from; `asProcess` makes views with another one. */
+  protected caller: Process;
+  private readonly byType = new Map<number, DeviceContribution>();
+  private readonly caps = new Map<number, VcpuCapHandler>();
+  private readonly extensionValues = new Map<number, number>([[KVM_CAP_DEVICE_CTRL, 1]]);
+
+  constructor(
+    @inject(VmOptions) readonly options: VmOptions,
+    @inject(ContainerToken) private readonly container: Container,
+    @multiInject(DeviceContribution) @optional() contributions: DeviceContribution[] | undefined,
+    @inject(ClockToken) readonly clock: SimClock,
+    @inject(TracerToken) readonly tracer: Tracer,
+    @inject(GuestMemoryToken) readonly memory: GuestMemory,
+    @inject(MmioBusToken) readonly mmio: MmioBus,
+    @inject(HcallTableToken) readonly hcalls: HcallTable,
+    @inject(RtasTableToken) readonly rtas: RtasTable,
+    @inject(AckNotifiersToken) readonly ackNotifiers: AckNotifiers,
+    @inject(IrqChipRegistryToken) readonly irqchips: IrqChipRegistry,
+    @inject(ExitStatsToken) readonly exitStats: ExitStats,
+  ) {
+    this.arch = options.arch;
+    this.endian = options.endian;
+    this.strict = options.strict;
+    this.process = options.process;
+    this.caller = options.process;
+    tracer.attachClock(clock);
+    for (const c of contributions ?? []) {
+      if (!c.arch.includes(this.arch)) continue;
+      for (const t of c.types) {
+        // kvm_register_device_ops: a type registered twice is EEXIST, out of table ENOSPC.
+        if (t >= KVM_DEV_TYPE_MAX || t < 0) fail(Errno.ENOSPC, `${c.name}: device type ${t} out of range`);
+        const prev = this.byType.get(t);
+        if (prev && prev !== c) fail(Errno.EEXIST, `device type ${t} registered by ${prev.name} and ${c.name}`);
+        this.byType.set(t, c);
+      }
+      for (const h of c.vcpuCaps ?? []) this.caps.set(h.cap, h);
+      for (const [k, v] of Object.entries(c.extensions ?? {})) this.extensionValues.set(Number(k), v);
+    }
+    const vcpus: Vcpu[] = [];
+    for (let i = 0; i < options.vcpus; i++) vcpus.push(new Vcpu(this, i));
+    this.vcpus = vcpus;
+  }
+
+  /** Resolves a service bound in this VM's container (setup time only, never per interrupt). */
+  get<T>(id: ServiceIdentifier<T>): T {
+    return this.container.get<T>(id);
+  }
+
+  /** Whether a service is bound (e.g. whether the routing module was loaded). */
+  has(id: ServiceIdentifier): boolean {
+    return this.container.isBound(id);
+  }
+
+  vcpu(id: number): Vcpu {
+    const v = this.vcpus[id];
+    if (!v) fail(Errno.ENOENT, `no vCPU ${id} (VM has ${this.vcpus.length})`);
+    return v;
+  }
+
+  /** A view of this VM whose calls come from `process` (they fail with EIO, as in KVM). */
+  asProcess(process: Process): Vm {
+    const view = Object.create(this) as Vm;
+    view.caller = process;
+    return view;
+  }
+
+  /** EIO when the VM is dead or the call comes from another process than the VM's. */
+  checkCaller(process: Process = this.caller): void {
+    if (this.dead) fail(Errno.EIO, "the VM has been destroyed");
+    if (process !== this.process) {
+      fail(Errno.EIO, `caller process ${process.pid} is not the VM's process ${this.process.pid}`);
+    }
+  }
+
+  get destroyed(): boolean {
+    return this.dead;
+  }
+
+  /** KVM_CHECK_EXTENSION on the VM. Unknown capabilities answer 0. */
+  checkExtension(cap: number): number {
+    this.checkCaller();
+    return this.extensionValues.get(cap) ?? 0;
+  }
+
+  /** Lets services (routing) answer KVM_CHECK_EXTENSION for their capabilities. */
+  provideExtension(cap: number, value: number): void {
+    this.extensionValues.set(cap, value);
+  }
+
+  /** @internal the ENABLE_CAP handler for `cap`, if a plugin of this arch contributed one. */
+  vcpuCap(cap: number): VcpuCapHandler | undefined {
+    return this.caps.get(cap);
+  }
+
+  /** Whether KVM_CREATE_DEVICE of `type` has a backend in this VM. */
+  supportsDevice(type: number): boolean {
+    return this.byType.has(type);
+  }
+
+  /** Live devices, most recently created first. */
+  deviceList(): readonly KvmDevice[] {
+    return this.devices;
+  }
+
+  /**
+   * KVM_CREATE_DEVICE. With `test` nothing is created and `undefined` is returned.
+   * Errors: ENODEV (type 0, >= KVM_DEV_TYPE_MAX, or no backend for this architecture),
+   * and whatever the backend's create refuses with (EEXIST, EINVAL ...).
+   */
+  createDevice(type: number, opts: CreateDeviceOptions & { test: true }): undefined;
+  createDevice(type: number, opts?: CreateDeviceOptions): DeviceHandle;
+  createDevice(type: number, opts: CreateDeviceOptions = {}): DeviceHandle | undefined {
+    this.checkCaller();
+    const flags = ((opts.flags ?? 0) | (opts.test ? KVM_CREATE_DEVICE_TEST : 0)) >>> 0;
+    if (!Number.isInteger(type) || type < 0 || type > 0xffffffff) {
+      fail(Errno.ENODEV, `device type ${type} is not a u32`);
+    }
+    if (type >= KVM_DEV_TYPE_MAX) fail(Errno.ENODEV, `device type ${type} >= KVM_DEV_TYPE_MAX (${KVM_DEV_TYPE_MAX})`);
+    const contribution = this.byType.get(type);
+    if (!contribution) fail(Errno.ENODEV, `no backend for device type ${type} on ${this.arch}`);
+    if (flags & KVM_CREATE_DEVICE_TEST) return undefined;
+
+    const device = new KvmDevice(this, type, contribution);
+    device.backend = contribution.create({ vm: this, type, device });
+    this.devices.unshift(device);
+    device.backend.init?.();
+    return this.process.install(openDeviceFile(device), (p, fd, f) => new DeviceHandle(p, fd, f));
+  }
+
+  /**
+   * KVM_CREATE_DEVICE on the 12-byte struct kvm_create_device in `arg`: reads type and
+   * flags, writes the new descriptor into `fd` (left untouched for TEST). Returns 0 or the
+   * new handle.
+   */
+  createDeviceIoctl(arg: UserPtr): DeviceHandle | 0 {
+    this.checkCaller();
+    const v = new UapiView(arg, SIZEOF_KVM_CREATE_DEVICE, this.endian, "struct kvm_create_device");
+    const handle = this.createDevice(v.u32(0), { flags: v.u32(8) });
+    if (!handle) return 0;
+    v.setU32(4, handle.fd);
+    return handle;
+  }
+
+  /** @internal the device's descriptor was closed and its backend has `release`. */
+  unlinkDevice(device: KvmDevice): void {
+    this.devices = this.devices.filter((d) => d !== device);
+  }
+
+  /**
+   * Destroys the VM: every device still on the list is destroyed in list order (most
+   * recent first); afterwards every call on the VM or its devices is EIO.
+   */
+  destroy(): void {
+    if (this.dead) return;
+    const list = this.devices;
+    this.devices = [];
+    for (const d of list) {
+      d.alive = false;
+      d.backend.destroy?.();
+    }
+    this.dead = true;
+  }
+}
