@@ -110,6 +110,11 @@ export class Vm {
     return this.container.get<T>(id);
   }
 
+  /** Every service bound to `id` (multi-bindings: contributions); [] when none. */
+  getAll<T>(id: ServiceIdentifier<T>): T[] {
+    return this.container.isBound(id) ? this.container.getAll<T>(id) : [];
+  }
+
   /** Whether a service is bound (e.g. whether the routing module was loaded). */
   has(id: ServiceIdentifier): boolean {
     return this.container.isBound(id);
