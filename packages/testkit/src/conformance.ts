@@ -2,7 +2,6 @@
  * The generic conformance suite: call `describeControllerConformance(plugin)` from a vitest
  * file and it registers the checks every controller plugin must pass, whatever its hardware.
  */
-import "reflect-metadata";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {

@@ -3,7 +3,6 @@
  * the plugin, the plugin's guest driver attached, one GSI + irqfd per configured source, and
  * a recording handler. Small enough to reason about in a test.
  */
-import "reflect-metadata";
 import {
   createVm,
   GuestDriverContribution,
