@@ -35,6 +35,8 @@ export interface PluginUnderTest {
   readonly ipis: boolean;
   /** Whether level sources are supported as level (resamplefd signalled on EOI). */
   readonly levelResample: boolean;
+  /** Whether a source can target one vCPU (false for floating interrupts, e.g. s390). */
+  readonly targeted: boolean;
 }
 
 export function describeControllerConformance(p: PluginUnderTest): void {
@@ -108,7 +110,11 @@ export function describeControllerConformance(p: PluginUnderTest): void {
         }),
         { numRuns: 300 },
       );
-      expect(chip.setIrq(chip.pins, 1, 0)).toBeLessThan(0);
+      // Out-of-range pins deliver nothing (KVM's MPIC answers 0, others -1) and raise no line.
+      const fresh = vmOf();
+      fresh.createDevice(p.deviceType);
+      expect(fresh.irqchips.list()[0].setIrq(chip.pins, 1, 0)).toBeLessThanOrEqual(0);
+      expect(fresh.vcpus.some((v) => v.ext.asserted || v.crit.asserted)).toBe(false);
     });
 
     it("destroying the VM tears the device down; its descriptor then answers EIO", () => {
@@ -130,10 +136,13 @@ export function describeControllerConformance(p: PluginUnderTest): void {
       const g = new GuestHarness(p.module, p.arch, p.driverId);
       g.configure(specs);
       g.sources[1].efd.write(1);
-      expect(g.vm.vcpus[1].ext.asserted || g.vm.vcpus[1].crit.asserted).toBe(true);
-      expect(g.vm.vcpus[0].ext.asserted).toBe(false);
+      if (p.targeted) {
+        expect(g.vm.vcpus[1].ext.asserted || g.vm.vcpus[1].crit.asserted).toBe(true);
+        expect(g.vm.vcpus[0].ext.asserted).toBe(false);
+      }
       expect(g.serviceAll()).toBe(1);
-      expect(g.handled).toEqual([[], [1]]);
+      if (p.targeted) expect(g.handled).toEqual([[], [1]]);
+      else expect(g.handled.flat()).toEqual([1]);
       expect(g.vm.vcpus.every((v) => !v.ext.asserted && !v.crit.asserted)).toBe(true);
     });
 
@@ -143,8 +152,9 @@ export function describeControllerConformance(p: PluginUnderTest): void {
       g.sources[0].efd.write(1);
       g.sources[2].efd.write(1);
       g.serviceAll();
-      expect([...g.handled[0]].sort()).toEqual([0, 2]);
-      expect(g.handled[1]).toEqual([]);
+      const seen = p.targeted ? g.handled[0] : g.handled.flat();
+      expect([...seen].sort()).toEqual([0, 2]);
+      if (p.targeted) expect(g.handled[1]).toEqual([]);
     });
 
     if (p.levelResample) {
@@ -153,16 +163,16 @@ export function describeControllerConformance(p: PluginUnderTest): void {
         g.configure(specs);
         const s = g.sources[2];
         s.efd.write(1);
-        expect(s.resamplefd!.counter).toBe(0n);
+        expect(s.resamplefd!.counter).toBe(0);
         g.serviceAll();
         expect(g.handled[0]).toEqual([2]);
-        expect(s.resamplefd!.counter).toBe(1n);
+        expect(s.resamplefd!.counter).toBe(1);
         expect(g.vm.vcpus[0].ext.asserted).toBe(false);
         // The device still has work: it re-signals and is delivered again.
         s.efd.write(1);
         g.serviceAll();
         expect(g.handled[0]).toEqual([2, 2]);
-        expect(s.resamplefd!.counter).toBe(2n);
+        expect(s.resamplefd!.counter).toBe(2);
       });
     }
 

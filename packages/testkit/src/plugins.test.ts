@@ -1,0 +1,47 @@
+// The generic conformance suite run over every controller plugin in the repository.
+import { Errno, KVM_DEV_TYPE_FLIC, KVM_DEV_TYPE_FSL_MPIC_20, KVM_DEV_TYPE_FSL_MPIC_42 } from "@irqlab/core";
+import mpicModule from "@irqlab/mpic";
+import flicModule from "@irqlab/flic";
+import { describeControllerConformance } from "./index.js";
+
+describeControllerConformance({
+  name: "MPIC 4.2",
+  module: mpicModule,
+  arch: "ppc-booke",
+  deviceType: KVM_DEV_TYPE_FSL_MPIC_42,
+  secondInstanceErrno: Errno.EINVAL,
+  secondInstanceTag: "[devapi-9]",
+  survivesClose: true,
+  driverId: "mpic-4.2",
+  ipis: true,
+  levelResample: true,
+  targeted: true,
+});
+
+describeControllerConformance({
+  name: "MPIC 2.0",
+  module: mpicModule,
+  arch: "ppc-booke",
+  deviceType: KVM_DEV_TYPE_FSL_MPIC_20,
+  secondInstanceErrno: Errno.EINVAL,
+  secondInstanceTag: "[devapi-9]",
+  survivesClose: true,
+  driverId: "mpic-2.0",
+  ipis: true,
+  levelResample: true,
+  targeted: true,
+});
+
+describeControllerConformance({
+  name: "FLIC",
+  module: flicModule,
+  arch: "s390x",
+  deviceType: KVM_DEV_TYPE_FLIC,
+  secondInstanceErrno: Errno.EINVAL,
+  secondInstanceTag: "[devapi-10]",
+  survivesClose: true,
+  driverId: "flic",
+  ipis: true,
+  levelResample: false,
+  targeted: false,
+});
