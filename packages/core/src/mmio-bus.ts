@@ -5,11 +5,15 @@
  */
 import { Errno, fail } from "./kvm-error.js";
 import type { ExitStats } from "./exit-stats.js";
+import type { Vcpu } from "./vcpu.js";
 
 export interface MmioRegion {
-  /** Loads `size` bytes at `offset` from the region base; an unsigned value. */
-  read(offset: number, size: number): number;
-  write(offset: number, size: number, value: number): void;
+  /**
+   * Loads `size` bytes at `offset` from the region base; an unsigned value. `vcpu` is the
+   * accessing vCPU when the access comes from guest code (KVM's io bus passes it), else null.
+   */
+  read(offset: number, size: number, vcpu: Vcpu | null): number;
+  write(offset: number, size: number, value: number, vcpu: Vcpu | null): void;
 }
 
 interface Mapping {
@@ -61,7 +65,8 @@ export class MmioBus {
     return this.maps.map(({ base, size, owner }) => ({ base, size, owner }));
   }
 
-  read(addr: number, size: number): number {
+  /** A load by `vcpu` (null: no vCPU context, e.g. a test poking registers). */
+  read(addr: number, size: number, vcpu: Vcpu | null = null): number {
     checkSize(size);
     this.stats.mmioReads++;
     const m = this.find(addr, size);
@@ -69,10 +74,10 @@ export class MmioBus {
       this.stats.mmioUnhandled++;
       return size >= 4 ? MMIO_UNCLAIMED : (1 << (8 * size)) - 1;
     }
-    return m.region.read(addr - m.base, size);
+    return m.region.read(addr - m.base, size, vcpu);
   }
 
-  write(addr: number, size: number, value: number): void {
+  write(addr: number, size: number, value: number, vcpu: Vcpu | null = null): void {
     checkSize(size);
     this.stats.mmioWrites++;
     const m = this.find(addr, size);
@@ -80,7 +85,7 @@ export class MmioBus {
       this.stats.mmioUnhandled++;
       return;
     }
-    m.region.write(addr - m.base, size, value);
+    m.region.write(addr - m.base, size, value, vcpu);
   }
 
   private find(addr: number, size: number): Mapping | null {

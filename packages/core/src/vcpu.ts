@@ -182,6 +182,16 @@ export class Vcpu {
     return this.vm.hcalls.call(this, opcode, a0, a1, a2, a3);
   }
 
+  /** A trapped MMIO load by this vCPU (the region sees which vCPU accessed it). */
+  mmioRead(addr: number, size: number): number {
+    return this.vm.mmio.read(addr, size, this);
+  }
+
+  /** A trapped MMIO store by this vCPU. */
+  mmioWrite(addr: number, size: number, value: number): void {
+    this.vm.mmio.write(addr, size, value, this);
+  }
+
   /** An RTAS call from this vCPU; returns the return words (status first). */
   rtas(name: string, args: readonly number[], nret = 1): number[] {
     return this.vm.rtas.call(this, name, args, nret);

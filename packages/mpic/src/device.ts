@@ -238,8 +238,9 @@ export class MpicDevice implements DeviceBackend, HasDumpState, HasCounters {
 
   /**
    * Runs `fn` as guest code of `vcpu`: MMIO to the global per-CPU aliases (0x40..0xB0) then
-   * acts on that vCPU's MPIC CPU, as in KVM where the vCPU is loaded during KVM_RUN. Outside
-   * it, guest MMIO carries no vCPU and the aliases are inert (CPU -1).
+   * acts on that vCPU's MPIC CPU, as in KVM where the vCPU is loaded during KVM_RUN. Accesses
+   * made with `vcpu.mmioRead/mmioWrite` carry their vCPU already; bus accesses without a vCPU
+   * outside this scope find the aliases inert (CPU -1).
    */
   runOnVcpu<T>(vcpu: Vcpu, fn: () => T): T {
     const saved = this.accessCpu;

@@ -96,6 +96,20 @@ describe("guest MMIO on the register window", () => {
     expect(g.dev.runOnVcpu(g.vm.vcpus[1], () => g.vm.mmio.read(BASE + 0x90, 4))).toBe(0);
   });
 
+  it("guest MMIO by a vCPU (vcpu.mmioRead/mmioWrite) reaches the aliases as that vCPU's CPU", () => {
+    const f = ready({ vcpus: 2, base: BASE });
+    const v1 = f.vm.vcpus[1];
+    expect(v1.mmioRead(BASE + 0x90, 4)).toBe(1);
+    expect(f.vm.vcpus[0].mmioRead(BASE + 0x90, 4)).toBe(0);
+    v1.mmioWrite(BASE + 0x80, 4, 7);
+    expect(f.get(cpuReg(1, 0x80))).toBe(7);
+    program(f, 3, 0x00090042, 2);
+    f.active(3, 1);
+    expect(v1.mmioRead(BASE + 0xa0, 4)).toBe(0x42);
+    v1.mmioWrite(BASE + 0xb0, 4, 0);
+    expect(f.dev.pic.servicing.isEmpty(1)).toBe(true);
+  });
+
   it("unaligned, wrong-size and unmapped guest accesses answer as KVM does and change nothing (property)", () => {
     const f = busy(2, BASE);
     const before = stateOf(f);

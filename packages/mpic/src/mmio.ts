@@ -12,7 +12,7 @@
  * a load returns all ones (the floating bus, as for an unclaimed address) and a store has no
  * effect.
  */
-import type { Endian, ExitStats, MmioRegion } from "@irqlab/core";
+import type { Endian, ExitStats, MmioRegion, Vcpu } from "@irqlab/core";
 import { MMIO_UNCLAIMED } from "@irqlab/core";
 import type { OpenPic } from "./openpic.js";
 import { readRegister, writeRegister } from "./register-map.js";
@@ -20,6 +20,8 @@ import { readRegister, writeRegister } from "./register-map.js";
 /** Who is accessing: the MPIC CPU number of the vCPU performing guest MMIO (-1: none). */
 export interface AccessContext {
   accessCpu: number;
+  /** The MPIC CPU number of an accessing vCPU (the bus passes it for guest MMIO). */
+  cpuOf(vcpu: Vcpu): number;
 }
 
 export class MpicMmioRegion implements MmioRegion {
@@ -36,9 +38,9 @@ export class MpicMmioRegion implements MmioRegion {
     this.bigEndian = endian === "be";
   }
 
-  read(offset: number, size: number): number {
+  read(offset: number, size: number, vcpu: Vcpu | null = null): number {
     if ((offset & (size - 1)) !== 0) return this.notHandled(size);
-    const v = readRegister(this.opp, offset, this.ctx.accessCpu);
+    const v = readRegister(this.opp, offset, vcpu ? this.ctx.cpuOf(vcpu) : this.ctx.accessCpu);
     if (v < 0) return this.notHandled(size);
     if (size === 4) return v;
     if (size === 1) {
@@ -48,12 +50,13 @@ export class MpicMmioRegion implements MmioRegion {
     return this.notHandled(size);
   }
 
-  write(offset: number, size: number, value: number): void {
+  write(offset: number, size: number, value: number, vcpu: Vcpu | null = null): void {
     if (size !== 4 || (offset & 3) !== 0) {
       this.notHandled(size);
       return;
     }
-    if (writeRegister(this.opp, offset, value >>> 0, this.ctx.accessCpu) < 0) this.notHandled(size);
+    const cpu = vcpu ? this.ctx.cpuOf(vcpu) : this.ctx.accessCpu;
+    if (writeRegister(this.opp, offset, value >>> 0, cpu) < 0) this.notHandled(size);
   }
 
   private notHandled(size: number): number {
