@@ -1,0 +1,114 @@
+// Routing benchmarks (run: cd /work/main && pnpm -s build && node --expose-gc bench/routing.bench.mjs).
+//   routing.msi          KVM_SIGNAL_MSI into a trivial controller (ops/s)
+//   routing.msiRoute     KVM_IRQ_LINE_STATUS on an MSI-routed GSI (table lookup + MSI route)
+//   routing.irqLine      KVM_IRQ_LINE_STATUS on an IRQCHIP-routed GSI
+//   routing.irqfd        eventfd write -> irqfd -> routed injection (pulse) delivered (ops/s)
+//   routing.irqfdWorker  worker-thread signals delivered via pollEventfds (signals/s, coalescing)
+//   routing.update4096   one KVM_SET_GSI_ROUTING of 4096 entries (ms)
+import { Worker } from "node:worker_threads";
+import { createVm } from "@irqlab/core";
+import routingModule, {
+  EventFd,
+  GsiRouting,
+  RecordingChip,
+  KVM_IRQ_ROUTING_IRQCHIP,
+  KVM_IRQ_ROUTING_MSI,
+} from "@irqlab/routing";
+import { bench, benchOnce, printTable, report } from "./harness.mjs";
+
+function makeVm(arch = "ppc-booke") {
+  const vm = createVm({ arch, vcpus: 1, modules: [routingModule] });
+  const chip = new RecordingChip({ record: false, pins: 256 });
+  chip.result = 1;
+  chip.attach(vm);
+  return { vm, chip, routing: vm.get(GsiRouting) };
+}
+
+// ---- routing.msi: KVM_SIGNAL_MSI
+{
+  const { routing, chip } = makeVm();
+  const msg = { addressLo: 0xfee00000, addressHi: 0, data: 0x41, flags: 0, devid: 0 };
+  bench("routing.msi", { arch: "ppc-booke", chip: "trivial" }, (n) => {
+    for (let i = 0; i < n; i++) routing.signalMsi(msg);
+  }, { batch: 100_000 });
+  if (chip.msiCalls === 0) throw new Error("no MSI delivered");
+}
+
+// ---- routing.msiRoute / routing.irqLine: table lookups
+{
+  const { routing } = makeVm();
+  const entries = [];
+  for (let g = 0; g < 256; g++) entries.push({ gsi: g, type: KVM_IRQ_ROUTING_IRQCHIP, flags: 0, irqchip: 0, pin: g });
+  for (let g = 256; g < 512; g++) {
+    entries.push({ gsi: g, type: KVM_IRQ_ROUTING_MSI, flags: 0, msi: { addressLo: 0xfee00000, addressHi: 0, data: g, flags: 0, devid: 0 } });
+  }
+  routing.setGsiRouting(entries);
+  bench("routing.msiRoute", { arch: "ppc-booke", gsis: 256 }, (n) => {
+    for (let i = 0; i < n; i++) routing.irqLineStatus(256 + (i & 255), 1);
+  }, { batch: 100_000 });
+  bench("routing.irqLine", { arch: "ppc-booke", gsis: 256 }, (n) => {
+    for (let i = 0; i < n; i++) routing.irqLineStatus(i & 255, i & 1);
+  }, { batch: 100_000 });
+}
+
+// ---- routing.irqfd: eventfd write -> irqfd -> delivered
+{
+  const { routing, chip } = makeVm();
+  routing.setGsiRouting([{ gsi: 10, type: KVM_IRQ_ROUTING_IRQCHIP, flags: 0, irqchip: 0, pin: 10 }]);
+  const efd = EventFd.create();
+  routing.irqfd({ fd: efd, gsi: 10 });
+  const before = chip.irqCalls;
+  bench("routing.irqfd", { arch: "ppc-booke", route: "irqchip", inject: "pulse" }, (n) => {
+    for (let i = 0; i < n; i++) efd.write(1);
+  }, { batch: 100_000 });
+  if (chip.irqCalls === before) throw new Error("irqfd delivered nothing");
+  efd.close();
+}
+
+// ---- routing.irqfdWorker: two workers signal, the main thread polls
+{
+  const { routing } = makeVm();
+  routing.setGsiRouting([{ gsi: 3, type: KVM_IRQ_ROUTING_IRQCHIP, flags: 0, irqchip: 0, pin: 3 }]);
+  const efd = EventFd.create();
+  routing.irqfd({ fd: efd, gsi: 3 });
+  const total = 1_000_000;
+  const shareable = efd.shareable();
+  const url = new URL("../packages/routing/dist/testing/signal-worker.js", import.meta.url);
+  const t0 = performance.now();
+  const workers = [0, 1].map(() => new Worker(url, { workerData: { shareable, count: total / 2 } }));
+  const done = Promise.all(workers.map((w) => new Promise((res) => w.once("message", res))));
+  let finished = false;
+  void done.then(() => (finished = true));
+  while (!finished || efd.file.pending > 0) {
+    routing.pollEventfds();
+    await new Promise((r) => setImmediate(r));
+  }
+  routing.pollEventfds();
+  const ms = performance.now() - t0;
+  const info = routing.irqfdOf(efd);
+  await Promise.all(workers.map((w) => w.terminate()));
+  report("routing.irqfdWorker", { workers: 2, signals: total }, {
+    ms,
+    ops_per_s: (total / ms) * 1000,
+    ns_per_op: (ms * 1e6) / total,
+    injections: info.counters.injections,
+    coalesced: info.counters.coalesced,
+    lost: total - info.counters.signals,
+  });
+}
+
+// ---- routing.update4096: one 4096-entry KVM_SET_GSI_ROUTING
+{
+  const { vm, routing } = makeVm();
+  const second = new RecordingChip({ record: false, index: 1, name: "second", pins: 4096 });
+  second.attach(vm);
+  const entries = [];
+  for (let g = 0; g < 4096; g++) {
+    if (g % 2 === 0) entries.push({ gsi: g, type: KVM_IRQ_ROUTING_IRQCHIP, flags: 0, irqchip: 1, pin: g });
+    else entries.push({ gsi: g, type: KVM_IRQ_ROUTING_MSI, flags: 0, msi: { addressLo: 0xfee00000, addressHi: 0, data: g, flags: 0, devid: 0 } });
+  }
+  for (let i = 0; i < 30; i++) routing.setGsiRouting(entries); // JIT warm-up
+  benchOnce("routing.update4096", { arch: "ppc-booke", entries: 4096, mix: "irqchip+msi" }, () => routing.setGsiRouting(entries), { runs: 31 });
+}
+
+printTable();
