@@ -62,6 +62,7 @@ export class Vm {
   /** Devices, most recently created first (the kernel's list order). */
   private devices: KvmDevice[] = [];
   private dead = false;
+  private destroyHooks: Array<() => void> = [];
   /** The process a call comes from; `asProcess` makes views with another one. */
   protected caller: Process;
   private readonly byType = new Map<number, DeviceContribution>();
@@ -215,12 +216,21 @@ export class Vm {
     this.devices = this.devices.filter((d) => d !== device);
   }
 
+  /** Runs `fn` when the VM is destroyed, before its devices are (services release irqfds here). */
+  onDestroy(fn: () => void): void {
+    this.destroyHooks.push(fn);
+  }
+
   /**
    * Destroys the VM: every device still on the list is destroyed in list order (most
    * recent first); afterwards every call on the VM or its devices is EIO.
    */
   destroy(): void {
     if (this.dead) return;
+    // kvm_vm_release: services (irqfds) shut down first, then the devices go.
+    const hooks = this.destroyHooks;
+    this.destroyHooks = [];
+    for (const h of hooks) h();
     const list = this.devices;
     this.devices = [];
     for (const d of list) {

@@ -39,13 +39,7 @@ export type EventFdListener = (event: "readable" | "hangup", file: EventFdFile) 
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-/** Atomics.waitAsync (ES2024; Node 16+), typed here because the build targets ES2022 libs. */
-type WaitAsync = (
-  ta: Int32Array,
-  index: number,
-  value: number,
-) => { async: true; value: Promise<"ok" | "timed-out"> } | { async: false; value: "not-equal" | "timed-out" };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+const waitAsync = Atomics.waitAsync;
 let nextEventFdId = 1;
 
 interface SharedState {

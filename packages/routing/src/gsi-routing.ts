@@ -136,6 +136,10 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     this.table = this.profile.defaultTable === "identity" ? RoutingTable.identity(this) : RoutingTable.empty();
     vm.irqchips.onChange(() => this.chipsChanged());
     vm.ackNotifiers.subscribe((chip, pin) => this.acked(chip, pin));
+    // kvm_irqfd_release(): a released VM deactivates every irqfd (its eventfds are free again).
+    vm.onDestroy(() => {
+      for (const irqfd of this.irqfdList) this.shutdownIrqfd(irqfd, "VM destroyed");
+    });
     this.chipsChanged();
   }
 

@@ -306,9 +306,12 @@ describe("irqfd injection", () => {
     const efd = EventFd.create();
     routing.irqfd({ fd: efd, gsi: 5 });
     vm.destroy();
+    // Released at destruction (kvm_irqfd_release), not lazily on the next signal.
+    expect(routing.irqfds()).toEqual([]);
+    expect(efd.file.priorityWaiter).toBeNull();
     efd.write(1);
     expect(chip.calls).toEqual([]);
-    expect(routing.irqfds()).toEqual([]);
+    expect(efd.counter).toBe(1);
   });
 
   it("the chip routes of every GSI fan-out reach the irqfd's injection as well", () => {
