@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+/**
+ * The `irqlab` executable: argv in, exit code out. Everything else lives in program.ts
+ * (commander wiring from the tables in commands.ts) and cli-api.ts (the commands as
+ * functions).
+ */
+// reflect-metadata must load before any decorated class: @irqlab/core's entry imports it first.
+import "@irqlab/core";
+import { main } from "./program.js";
+
+process.exitCode = await main(process.argv.slice(2));
