@@ -15,6 +15,13 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
+// Type-check the tests too (vitest strips types without checking them).
+const typecheck = run(bin("tsc"), ["-p", "tsconfig.test.json"]);
+if (typecheck.status !== 0) {
+  console.log("0 passed, 1 failed, 0 skipped");
+  process.exit(1);
+}
+
 const dir = mkdtempSync(join(tmpdir(), "irqlab-test-"));
 const out = join(dir, "results.json");
 const res = run(bin("vitest"), [
@@ -28,7 +35,6 @@ let passed = 0, failed = 0, skipped = 0;
 try {
   const r = JSON.parse(readFileSync(out, "utf8"));
   passed = r.numPassedTests;
-  failed = r.numFailedTests + (r.numFailedTestSuites ?? 0) - 0;
   failed = r.numFailedTests;
   skipped = r.numPendingTests + (r.numTodoTests ?? 0);
   // A suite that failed to load has no tests; count it as a failure.
