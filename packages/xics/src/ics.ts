@@ -1,0 +1,93 @@
+/**
+ * The interrupt source controller (ICS): up to 1024 lazily allocated blocks of 1024 sources
+ * (struct kvmppc_ics), each source's state in typed arrays — 8 bytes per source:
+ *
+ *   server          Uint32Array   destination server number
+ *   priority        Uint8Array    current priority (0xFF = masked)
+ *   savedPriority   Uint8Array    priority ibm,int-on restores
+ *   pq              Uint8Array    P (1) / Q (2)
+ *   flags           Uint8Array    RESEND | MASKED_PENDING | LSI | EXISTS
+ *
+ * A block is allocated only by KVM_SET_DEVICE_ATTR(KVM_DEV_XICS_GRP_SOURCES); every source
+ * of a fresh block has priority = saved priority = 0xFF and everything else 0.
+ * (host_irq / intr_cpu, KVM's pass-through bookkeeping, have no effect here and are not kept.)
+ */
+import { KVMPPC_XICS_ICS_SHIFT, KVMPPC_XICS_IRQ_PER_ICS, KVMPPC_XICS_MAX_ICS_ID, MASKED } from "./constants.js";
+
+/** flags bits. */
+export const SRC_RESEND = 1;
+export const SRC_MASKED_PENDING = 2;
+export const SRC_LSI = 4;
+export const SRC_EXISTS = 8;
+
+/** Bytes of typed-array state per source. */
+export const BYTES_PER_SOURCE = 8;
+
+/** One block of 1024 sources (struct kvmppc_ics). */
+export class IcsBlock {
+  readonly server: Uint32Array;
+  readonly priority: Uint8Array;
+  readonly savedPriority: Uint8Array;
+  readonly pq: Uint8Array;
+  readonly flags: Uint8Array;
+
+  constructor(readonly icsid: number) {
+    const n = KVMPPC_XICS_IRQ_PER_ICS;
+    const buf = new ArrayBuffer(n * BYTES_PER_SOURCE);
+    this.server = new Uint32Array(buf, 0, n);
+    this.priority = new Uint8Array(buf, 4 * n, n);
+    this.savedPriority = new Uint8Array(buf, 5 * n, n);
+    this.pq = new Uint8Array(buf, 6 * n, n);
+    this.flags = new Uint8Array(buf, 7 * n, n);
+    this.priority.fill(MASKED);
+    this.savedPriority.fill(MASKED);
+  }
+
+  /** Global number of the source at `index`. */
+  number(index: number): number {
+    return (this.icsid << KVMPPC_XICS_ICS_SHIFT) | index;
+  }
+}
+
+export class Ics {
+  /** Blocks by id; null until allocated. */
+  readonly blocks: (IcsBlock | null)[] = new Array<IcsBlock | null>(KVMPPC_XICS_MAX_ICS_ID + 1).fill(null);
+  /** Highest block id ever allocated (xics->max_icsid). */
+  maxIcsId = 0;
+  /** Number of allocated blocks. */
+  allocated = 0;
+
+  /** kvmppc_xics_find_ics: the block of `irq` (taken as u32), or null. */
+  find(irq: number): IcsBlock | null {
+    const icsid = (irq >>> 0) >>> KVMPPC_XICS_ICS_SHIFT;
+    return icsid > KVMPPC_XICS_MAX_ICS_ID ? null : this.blocks[icsid];
+  }
+
+  /** kvmppc_xics_create_ics: allocates the block of `irq` if needed. `irq` must be < 2^20. */
+  create(irq: number): IcsBlock {
+    const icsid = irq >>> KVMPPC_XICS_ICS_SHIFT;
+    let b = this.blocks[icsid];
+    if (b === null) {
+      b = new IcsBlock(icsid);
+      this.blocks[icsid] = b;
+      this.allocated++;
+      if (icsid > this.maxIcsId) this.maxIcsId = icsid;
+    }
+    return b;
+  }
+
+  /** Frees every block (release). */
+  clear(): void {
+    this.blocks.fill(null);
+    this.maxIcsId = 0;
+    this.allocated = 0;
+  }
+
+  /** Numbers of every source with exists = 1, ascending. */
+  *existing(): Generator<number> {
+    for (const b of this.blocks) {
+      if (b === null) continue;
+      for (let i = 0; i < KVMPPC_XICS_IRQ_PER_ICS; i++) if (b.flags[i] & SRC_EXISTS) yield b.number(i);
+    }
+  }
+}
