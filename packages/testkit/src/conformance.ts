@@ -35,6 +35,11 @@ export interface PluginUnderTest {
   readonly ipis: boolean;
   /** Whether level sources are supported as level (resamplefd signalled on EOI). */
   readonly levelResample: boolean;
+  /**
+   * KVM's XICS re-presents a still-asserted level source at EOI *before* it runs the ack
+   * notifiers (ics_eoi), so each device event is handled twice and acked twice.
+   */
+  readonly redeliversLevelBeforeAck?: boolean;
   /** Whether a source can target one vCPU (false for floating interrupts, e.g. s390). */
   readonly targeted: boolean;
 }
@@ -153,26 +158,31 @@ export function describeControllerConformance(p: PluginUnderTest): void {
       g.sources[2].efd.write(1);
       g.serviceAll();
       const seen = p.targeted ? g.handled[0] : g.handled.flat();
-      expect([...seen].sort()).toEqual([0, 2]);
+      const levelTimes = specs[2].trigger === "level" && p.redeliversLevelBeforeAck ? 2 : 1;
+      expect([...seen].sort()).toEqual([0, ...Array(levelTimes).fill(2)]);
       if (p.targeted) expect(g.handled[1]).toEqual([]);
     });
 
     if (p.levelResample) {
-      it("a level irqfd stays asserted until EOI, then its resamplefd is signalled once", () => {
+      const perEvent = p.redeliversLevelBeforeAck ? 2 : 1;
+      it(`a level irqfd stays asserted until EOI, then its resamplefd is signalled${p.redeliversLevelBeforeAck ? " (after one re-presentation, as KVM's ics_eoi does)" : " once"}`, () => {
         const g = new GuestHarness(p.module, p.arch, p.driverId);
         g.configure(specs);
         const s = g.sources[2];
         s.efd.write(1);
         expect(s.resamplefd!.counter).toBe(0);
+        expect(g.vm.vcpus[0].ext.asserted).toBe(true);
         g.serviceAll();
-        expect(g.handled[0]).toEqual([2]);
-        expect(s.resamplefd!.counter).toBe(1);
+        expect(g.handled[0]).toEqual(Array(perEvent).fill(2));
+        expect(s.resamplefd!.counter).toBe(perEvent);
         expect(g.vm.vcpus[0].ext.asserted).toBe(false);
         // The device still has work: it re-signals and is delivered again.
         s.efd.write(1);
         g.serviceAll();
-        expect(g.handled[0]).toEqual([2, 2]);
-        expect(s.resamplefd!.counter).toBe(2);
+        expect(g.handled[0]).toEqual(Array(2 * perEvent).fill(2));
+        expect(s.resamplefd!.counter).toBe(2 * perEvent);
+        // Without a new signal nothing more arrives.
+        expect(g.serviceAll()).toBe(0);
       });
     }
 

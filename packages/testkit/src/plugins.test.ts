@@ -1,8 +1,23 @@
 // The generic conformance suite run over every controller plugin in the repository.
-import { Errno, KVM_DEV_TYPE_FLIC, KVM_DEV_TYPE_FSL_MPIC_20, KVM_DEV_TYPE_FSL_MPIC_42 } from "@irqlab/core";
+import { Errno, KVM_DEV_TYPE_FLIC, KVM_DEV_TYPE_FSL_MPIC_20, KVM_DEV_TYPE_FSL_MPIC_42, KVM_DEV_TYPE_XICS } from "@irqlab/core";
+import xicsModule from "@irqlab/xics";
 import mpicModule from "@irqlab/mpic";
 import flicModule from "@irqlab/flic";
 import { describeControllerConformance } from "./index.js";
+
+describeControllerConformance({
+  name: "XICS",
+  module: xicsModule,
+  arch: "ppc64",
+  deviceType: KVM_DEV_TYPE_XICS,
+  secondInstanceErrno: Errno.EEXIST,
+  survivesClose: false,
+  driverId: "xics",
+  ipis: true,
+  levelResample: true,
+  redeliversLevelBeforeAck: true,
+  targeted: true,
+});
 
 describeControllerConformance({
   name: "MPIC 4.2",
