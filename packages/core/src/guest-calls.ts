@@ -46,7 +46,10 @@ export class HcallTable {
   }
 }
 
-/** An RTAS handler: fills `rets` (rets[0] is the status) from `args`. */
+/**
+ * An RTAS handler: fills `rets` (rets[0] is the status) from `args`. `args.length` is the
+ * call's nargs and `rets.length` its nret (possibly 0: a handler checks both, as KVM's do).
+ */
 export type RtasHandler = (vcpu: Vcpu, args: readonly number[], rets: number[]) => void;
 
 /** RTAS status for a call with no handler ("parameter error", as QEMU answers unknown tokens). */
@@ -74,13 +77,19 @@ export class RtasTable {
     return [...this.handlers.keys()];
   }
 
-  /** Calls RTAS `name`; returns `nret` return words (rets[0] = status). */
+  /**
+   * Calls RTAS `name` with `nret` return words (rets[0] = status). The array has exactly
+   * `nret` slots; a handler that writes beyond them is cut back (the guest reserved no more).
+   */
   call(vcpu: Vcpu, name: string, args: readonly number[], nret = 1): number[] {
     this.stats.rtasCalls++;
-    const rets = new Array<number>(Math.max(1, nret)).fill(0);
+    const n = Number.isInteger(nret) && nret >= 0 ? Math.min(nret, 16) : 0;
+    const rets = new Array<number>(n).fill(0);
     const h = this.handlers.get(name);
-    if (!h) rets[0] = RTAS_UNHANDLED;
-    else h(vcpu, args, rets);
+    if (!h) {
+      if (n > 0) rets[0] = RTAS_UNHANDLED;
+    } else h(vcpu, args, rets);
+    rets.length = n;
     return rets;
   }
 }

@@ -62,6 +62,12 @@ describe("bad input: guest-visible statuses, no exception, nothing changed", () 
         const f = stateAfter(prefix);
         const before = fingerprint(f);
         const rets = f.v[0].rtas(name, args, nret);
+        expect(rets).toHaveLength(nret);
+        if (nret === 0) {
+          // No return word to carry a status: every XICS call wants nret >= 1 and refuses.
+          expect(fingerprint(f)).toBe(before);
+          return;
+        }
         expect([0, -3]).toContain(rets[0]);
         if (rets[0] === -3) expect(fingerprint(f)).toBe(before);
       }),
