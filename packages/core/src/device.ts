@@ -213,7 +213,10 @@ export class DeviceHandle extends FileHandle<OpenFile> {
     const fn = this.kvmDevice.backend[which];
     if (!fn) fail(Errno.EPERM, `${this.name}: device has no ${which}`);
     if (arg === null) fail(Errno.EFAULT, `${this.name}: ${which}: unreadable struct kvm_device_attr`);
-    const attr = typeof arg.attr === "bigint" ? BigInt.asUintN(64, arg.attr) : BigInt.asUintN(64, BigInt(arg.attr));
+    if (typeof arg.attr === "number" && !Number.isSafeInteger(arg.attr)) {
+      fail(Errno.EINVAL, `${this.name}: ${which}: attr ${arg.attr} is not a 64-bit integer`);
+    }
+    const attr = BigInt.asUintN(64, BigInt(arg.attr));
     const r = fn.call(this.kvmDevice.backend, {
       flags: (arg.flags ?? 0) >>> 0,
       group: arg.group >>> 0,

@@ -134,6 +134,9 @@ export class Vcpu {
     const words: bigint[] = [0n, 0n, 0n, 0n];
     for (let i = 0; i < 4 && i < args.length; i++) {
       const a = args[i];
+      if (typeof a === "number" && !Number.isSafeInteger(a)) {
+        fail(Errno.EINVAL, `KVM_ENABLE_CAP args[${i}] = ${a} is not a 64-bit integer`);
+      }
       words[i] = a instanceof FileHandle ? BigInt(a.fd) : BigInt.asUintN(64, BigInt(a));
     }
     const fdArg = args[0];
