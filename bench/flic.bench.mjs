@@ -9,6 +9,14 @@ import flicModule, {
   iscToIntWord,
   encodeS390Irqs,
   KVM_DEV_FLIC_ENQUEUE,
+  KVM_DEV_FLIC_AISM,
+  KVM_DEV_FLIC_ADAPTER_REGISTER,
+  KVM_DEV_FLIC_AIRQ_INJECT,
+  KVM_S390_INT_IO,
+  KVM_S390_AIS_MODE_SINGLE,
+  createFlicModule,
+  encodeAisReq,
+  encodeIoAdapter,
   restoreFlic,
   saveFlic,
 } from "@irqlab/flic";
@@ -107,6 +115,51 @@ if (existsSync(new URL("../packages/routing/dist/index.js", import.meta.url))) {
     const snap = saveFlic(driver.controller);
     const dst = createVm({ arch: "s390x", vcpus: 1, modules: [flicModule] });
     restoreFlic(dst.createDevice(KVM_DEV_TYPE_FLIC), snap);
+  });
+}
+
+// 6. QEMU-style injection of a classic I/O interrupt: one ENQUEUE (one 72-byte record) per
+//    interrupt, then the vCPU takes it. Heap growth per cycle includes core's attr object.
+{
+  const { vm, driver } = setup();
+  const rec = encodeS390Irqs([
+    ioIrq(KVM_S390_INT_IO(0, 0, 0, 1), { subchannelId: 1, subchannelNr: 1, ioIntParm: 7, ioIntWord: iscToIntWord(3) }),
+  ]);
+  const flic = driver.controller;
+  const arg = { group: KVM_DEV_FLIC_ENQUEUE, attr: rec.length, addr: rec };
+  const vcpu = vm.vcpu(0);
+  const cycle = () => {
+    flic.setAttr(arg);
+    if (driver.flic.deliver(vcpu) === null) throw new Error("not delivered");
+  };
+  bench("flic.enqueue_cycle", { irqs: 1 }, (n) => {
+    for (let i = 0; i < n; i++) cycle();
+  });
+  if (globalThis.gc) {
+    const N = 200_000;
+    globalThis.gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < N; i++) cycle();
+    report("flic.enqueue_cycle_heap", { cycles: N }, { bytes_per_cycle: Math.max(0, (process.memoryUsage().heapUsed - before) / N) });
+  }
+}
+
+// 7. AIS SINGLE mode: AISM re-arm + AIRQ_INJECT (injects, SINGLE -> NO) + a suppressed inject.
+{
+  const vm = createVm({ arch: "s390x", vcpus: 1, modules: [createFlicModule({ ais: true })] });
+  const driver = flicGuestDriverContribution.attach(vm);
+  const flic = driver.controller;
+  flic.setAttr({ group: KVM_DEV_FLIC_ADAPTER_REGISTER, attr: 0, addr: encodeIoAdapter({ id: 1, isc: 3, maskable: 0, swap: 1, flags: 1 }) });
+  const rearm = { group: KVM_DEV_FLIC_AISM, attr: 0, addr: encodeAisReq({ isc: 3, mode: KVM_S390_AIS_MODE_SINGLE }) };
+  const inject = { group: KVM_DEV_FLIC_AIRQ_INJECT, attr: 1 };
+  const vcpu = vm.vcpu(0);
+  bench("flic.ais_single_cycle", { isc: 3 }, (n) => {
+    for (let i = 0; i < n; i++) {
+      flic.setAttr(rearm);
+      flic.setAttr(inject);
+      flic.setAttr(inject);
+      driver.flic.deliver(vcpu);
+    }
   });
 }
 

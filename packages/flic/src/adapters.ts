@@ -35,12 +35,6 @@ export class AdapterTable {
     this.suppressible[id] = suppressible ? 1 : 0;
   }
 
-  count(): number {
-    let n = 0;
-    for (let i = 0; i < MAX_S390_IO_ADAPTERS; i++) n += this.registered[i];
-    return n;
-  }
-
   /** Registered adapters as plain records (snapshots, dumpState). */
   list(): AdapterInfo[] {
     const out: AdapterInfo[] = [];

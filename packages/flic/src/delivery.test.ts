@@ -6,12 +6,15 @@ import {
   CR14_CHANNEL_REPORT_SUBMASK,
   iscToIntWord,
   iscToIscBits,
+  KVM_DEV_FLIC_AIRQ_INJECT,
   KVM_DEV_FLIC_CLEAR_IO_IRQ,
   KVM_DEV_FLIC_CLEAR_IRQS,
+  KVM_S390_AIS_MODE_ALL,
+  KVM_S390_AIS_MODE_SINGLE,
   KVM_S390_INT_IO,
 } from "./constants.js";
 import { ioIrq, mchkIrq, pfaultDoneIrq, serviceIrq, virtioIrq, type S390Irq } from "./structs.js";
-import { enableAll, enqueue, errnoOf, fixture, getAll } from "./test-support/vm.js";
+import { aism, enableAll, enqueue, errnoOf, fixture, getAll, register } from "./test-support/vm.js";
 
 const io = (isc: number, nr: number): S390Irq =>
   ioIrq(KVM_S390_INT_IO(0, 0, 0, nr), { subchannelId: 1, subchannelNr: nr, ioIntParm: nr * 16, ioIntWord: iscToIntWord(isc) });
@@ -191,6 +194,21 @@ describe("masking by PSW and control registers", () => {
   });
 });
 
+describe("vCPU control input", () => {
+  it("bad control-register values are EINVAL (no RangeError/TypeError) and change nothing", () => {
+    const f = fixture();
+    enableAll(f.dev, f.vm);
+    const before = f.dev.vcpuControl(0);
+    for (const bad of [{ cr0: 1.5 }, { cr6: Number.NaN }, { cr0: 0x200, cr14: "1" }, { ioEnabled: 1 }, { cr6: 1n << 64n }, { cr0: -1n }]) {
+      expect(errnoOf(() => f.dev.setVcpuControl(0, bad as never))).toBe(Errno.EINVAL);
+      expect(f.dev.vcpuControl(0)).toEqual(before);
+    }
+    // Numbers are the low bits of the 64-bit register.
+    f.dev.setVcpuControl(0, { cr0: 0x200 });
+    expect(f.dev.vcpuControl(0).cr0).toBe(0x200n);
+  });
+});
+
 describe("emergency signals (SIGP, the s390 IPI)", () => {
   it("an emergency signal is a local EXT interrupt of the target, above service signals, with the sender's address", () => {
     const f = fixture({ vcpus: 3 });
@@ -252,5 +270,23 @@ describe("dumpState, counters and tracing", () => {
     expect(text).toContain("service signal: ext_params 0x00001000");
     expect(text).toMatch(/vcpu 0: psw io,ext,mchk .* deliverable SERVICE ISC3/);
     expect(f.dev.counters()).toMatchObject({ injected: 2, delivered: 0 });
+  });
+});
+
+describe("AIS tracing", () => {
+  it("AISM and the automatic SINGLE -> NO transition emit flic.ais.mode (every catalogue event is emitted somewhere)", () => {
+    const f = fixture({ ais: true });
+    register(f.flic, { id: 1, isc: 3, flags: 1 });
+    const rec = f.vm.tracer.record((n) => n === "flic.ais.mode");
+    aism(f.flic, 3, KVM_S390_AIS_MODE_SINGLE);
+    f.flic.setAttr({ group: KVM_DEV_FLIC_AIRQ_INJECT, attr: 1 });
+    f.flic.setAttr({ group: KVM_DEV_FLIC_AIRQ_INJECT, attr: 1 }); // suppressed: no mode change
+    aism(f.flic, 3, KVM_S390_AIS_MODE_ALL);
+    rec.stop();
+    expect(rec.events.map((e) => e.data)).toEqual([
+      { isc: 3, simm: 0x10, nimm: 0x00 },
+      { isc: 3, simm: 0x10, nimm: 0x10 },
+      { isc: 3, simm: 0x00, nimm: 0x00 },
+    ]);
   });
 });

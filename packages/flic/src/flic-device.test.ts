@@ -55,6 +55,7 @@ import {
   getAllBytes,
   modify,
   register,
+  enableAll as enableAllFor,
 } from "./test-support/vm.js";
 
 const io = (isc: number, schid: number, parm = 0): S390Irq =>
@@ -98,7 +99,7 @@ describe("FLIC device creation", () => {
 });
 
 describe("attribute dispatch", () => {
-  it("[flic-2] has_attr is 0 for groups 1..11 and ENXIO for 12; set/get of group 12 are EINVAL", () => {
+  it("[flic-2] [pitfall: FLIC answers EINVAL, not ENXIO, for an unknown group] has_attr is 0 for groups 1..11 and ENXIO for 12; set/get of group 12 are EINVAL", () => {
     const { flic } = fixture();
     for (let g = 1; g <= 11; g++) {
       expect(flic.hasAttr({ group: g, attr: 0 })).toBe(0);
@@ -167,6 +168,29 @@ describe("ENQUEUE", () => {
     const buf = encodeS390Irqs([virtioIrq(1), virtioIrq(2)]);
     expect(errnoOf(() => flic.setAttr({ group: KVM_DEV_FLIC_ENQUEUE, attr: 0xfffffff0, addr: buf }))).toBe(Errno.EFAULT);
     expect(getAll(flic)).toHaveLength(2);
+  });
+});
+
+describe("byte order", () => {
+  it("ENQUEUE -> GET_ALL_IRQS round-trips every payload kind byte for byte in a big- and a little-endian VM", () => {
+    for (const endian of ["be", "le"] as const) {
+      const vm = createVm({ arch: "s390x", vcpus: 1, endian, modules: [createFlicModule()] });
+      const flic = vm.createDevice(KVM_DEV_TYPE_FLIC);
+      const recs: S390Irq[] = [
+        io(5, 0x00012345, 0xcafef00d),
+        { kind: "ext", type: KVM_S390_INT_PFAULT_DONE, ext: { extParams: 0x01020304, pad: 0x05060708, extParams2: 0x1122334455667788n } },
+        { kind: "ext", type: KVM_S390_INT_VIRTIO, ext: { extParams: 0x0a0b0c0d, pad: 0x0e0f1011, extParams2: 0x8877665544332211n } },
+        serviceIrq(0x1234567f),
+        mchkIrq(0x10000000n, 0x8000_0000_0000_0001n),
+      ];
+      const buf = encodeS390Irqs(recs, endian);
+      expect(flic.setAttr({ group: KVM_DEV_FLIC_ENQUEUE, attr: buf.length, addr: buf })).toBe(0);
+      const out = new Uint8Array(buf.length);
+      expect(flic.getAttr({ group: KVM_DEV_FLIC_GET_ALL_IRQS, attr: out.length, addr: out })).toBe(5);
+      // The service slot keeps only the event bits and the SCCB address (bit 2 is dropped).
+      const expected = encodeS390Irqs([...recs.slice(0, 3), serviceIrq(0x1234567b), recs[4]], endian);
+      expect(out).toEqual(expected);
+    }
   });
 });
 
@@ -524,5 +548,36 @@ describe("errors", () => {
       expect(KvmError.is(e, Errno.EINVAL)).toBe(true);
       expect((e as Error).message).toContain("64");
     }
+  });
+});
+
+describe("AIS ordering", () => {
+  it("an AISM SINGLE re-arm issued by code reacting to the injected interrupt (vCPU line callback) is not undone by the SINGLE -> NO update", () => {
+    // KVM holds ais_lock across the injection and the nimm update: the re-arm comes after both.
+    const { vm, flic, dev } = fixture({ ais: true });
+    enableAllFor(dev, vm);
+    register(flic, { id: 1, isc: 3, flags: 1 });
+    aism(flic, 3, KVM_S390_AIS_MODE_SINGLE);
+    const off = vm.vcpu(0).ext.onChange((up) => {
+      if (!up) return;
+      dev.deliver(0);
+      aism(flic, 3, KVM_S390_AIS_MODE_SINGLE);
+    });
+    expect(flic.setAttr({ group: KVM_DEV_FLIC_AIRQ_INJECT, attr: 1 })).toBe(0);
+    expect(aisAllGet(flic)).toEqual({ simm: 0x10, nimm: 0 });
+    off();
+    // Re-armed: the next injection is delivered, then ISC 3 is in NO mode.
+    expect(flic.setAttr({ group: KVM_DEV_FLIC_AIRQ_INJECT, attr: 1 })).toBe(0);
+    expect(getAll(flic)).toHaveLength(1);
+    expect(aisAllGet(flic)).toEqual({ simm: 0x10, nimm: 0x10 });
+  });
+
+  it("a SINGLE-mode injection refused at the queue limit leaves the ISC armed", () => {
+    const { flic, dev } = fixture({ ais: true });
+    register(flic, { id: 1, isc: 3, flags: 1 });
+    aism(flic, 3, KVM_S390_AIS_MODE_SINGLE);
+    for (let i = 0; i < KVM_S390_MAX_FLOAT_IRQS; i++) dev.state.floating.injectIo(0, 1, 0, 0x80000000);
+    expect(errnoOf(() => flic.setAttr({ group: KVM_DEV_FLIC_AIRQ_INJECT, attr: 1 }))).toBe(Errno.EBUSY);
+    expect(aisAllGet(flic)).toEqual({ simm: 0x10, nimm: 0 });
   });
 });

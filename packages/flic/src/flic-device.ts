@@ -61,6 +61,21 @@ import type { DeliveredIrq, VcpuControl, VcpuControlState } from "./vcpu-state.j
 
 const hex = (n: number | bigint, w = 8): string => `0x${n.toString(16).padStart(w, "0")}`;
 
+/** Unsigned 16/32/64-bit reads from a user buffer in the VM's byte order (bounds checked by the caller). */
+function rd16(b: Uint8Array, at: number, le: boolean): number {
+  return le ? b[at] | (b[at + 1] << 8) : (b[at] << 8) | b[at + 1];
+}
+function rd32(b: Uint8Array, at: number, le: boolean): number {
+  return le
+    ? (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0
+    : ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+}
+function rd64(b: Uint8Array, at: number, le: boolean): bigint {
+  const hi = rd32(b, at + (le ? 4 : 0), le);
+  const lo = rd32(b, at + (le ? 0 : 4), le);
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 export class FlicDevice implements DeviceBackend, HasDumpState, HasCounters {
   constructor(
     readonly vm: Vm,
@@ -147,13 +162,16 @@ export class FlicDevice implements DeviceBackend, HasDumpState, HasCounters {
     return 0;
   }
 
-  /** copy_irq_from_user + __inject_vm for the record at `off`: 0 or an errno. */
+  /**
+   * copy_irq_from_user + __inject_vm for the record at `off`: 0 or an errno. Reads the bytes
+   * directly (no DataView, no allocation except the machine check's bigints): QEMU injects
+   * every floating I/O and service interrupt through ENQUEUE, so this is a per-interrupt path.
+   */
   private enqueueRecord(buf: UserPtr, off: number): number {
     if (buf === null || buf.byteLength < off + 8) return Errno.EFAULT;
-    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const le = this.vm.endian === "le";
-    const hi = dv.getUint32(off + (le ? 4 : 0), le);
-    const type = dv.getUint32(off + (le ? 0 : 4), le);
+    const hi = rd32(buf, off + (le ? 4 : 0), le);
+    const type = rd32(buf, off + (le ? 0 : 4), le);
     let size: number;
     if (hi !== 0) return Errno.EINVAL;
     if (type <= KVM_S390_INT_IO_MAX) size = SIZEOF_KVM_S390_IO_INFO;
@@ -170,14 +188,14 @@ export class FlicDevice implements DeviceBackend, HasDumpState, HasCounters {
     if (buf.byteLength < u + size) return Errno.EFAULT;
     const s = this.state;
     if (type <= KVM_S390_INT_IO_MAX) {
-      const schid = ((dv.getUint16(u, le) << 16) | dv.getUint16(u + 2, le)) >>> 0;
-      return s.injectIo(type, schid, dv.getUint32(u + 4, le), dv.getUint32(u + 8, le));
+      const schid = ((rd16(buf, u, le) << 16) | rd16(buf, u + 2, le)) >>> 0;
+      return s.injectIo(type, schid, rd32(buf, u + 4, le), rd32(buf, u + 8, le));
     }
-    if (type === KVM_S390_MCHK) return s.injectMchk(dv.getBigUint64(u, le), dv.getBigUint64(u + 8, le));
-    const params = dv.getUint32(u, le);
-    const pad = dv.getUint32(u + 4, le);
-    const p2hi = dv.getUint32(u + 8 + (le ? 4 : 0), le);
-    const p2lo = dv.getUint32(u + 8 + (le ? 0 : 4), le);
+    if (type === KVM_S390_MCHK) return s.injectMchk(rd64(buf, u, le), rd64(buf, u + 8, le));
+    const params = rd32(buf, u, le);
+    const pad = rd32(buf, u + 4, le);
+    const p2hi = rd32(buf, u + 8 + (le ? 4 : 0), le);
+    const p2lo = rd32(buf, u + 8 + (le ? 0 : 4), le);
     switch (type) {
       case KVM_S390_INT_VIRTIO:
         return s.injectVirtio(params, pad, p2hi, p2lo);
@@ -303,8 +321,7 @@ export class FlicDevice implements DeviceBackend, HasDumpState, HasCounters {
     if (req.isc > MAX_ISC) fail(Errno.EINVAL, `AISM: isc ${req.isc} (0..${MAX_ISC})`);
     const next = aisSetMode(s, req.isc, req.mode);
     if (!next) fail(Errno.EINVAL, `AISM: mode ${req.mode} (ALL 0 or SINGLE 1)`);
-    s.simm = next.simm;
-    s.nimm = next.nimm;
+    s.aisMode(req.isc, next.simm, next.nimm);
     return 0;
   }
 
@@ -344,6 +361,19 @@ export class FlicDevice implements DeviceBackend, HasDumpState, HasCounters {
   /** Sets a vCPU's PSW interruption masks and control registers (omitted fields unchanged). */
   setVcpuControl(vcpu: Vcpu | number, control: VcpuControl): void {
     if (!this.state.vcpuState(vcpu)) fail(Errno.ENOENT, `no vCPU ${typeof vcpu === "number" ? vcpu : vcpu.id}`);
+    // Validate every field before any is applied (a refused call changes nothing).
+    for (const cr of ["cr0", "cr6", "cr14"] as const) {
+      const v: unknown = control[cr];
+      const ok =
+        v === undefined ||
+        (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) ||
+        (typeof v === "bigint" && v >= 0n && v <= 0xffff_ffff_ffff_ffffn);
+      if (!ok) fail(Errno.EINVAL, `setVcpuControl: ${cr} ${String(v)} is not a 64-bit control-register value`);
+    }
+    for (const m of ["ioEnabled", "extEnabled", "mcheckEnabled"] as const) {
+      const v: unknown = control[m];
+      if (v !== undefined && typeof v !== "boolean") fail(Errno.EINVAL, `setVcpuControl: ${m} ${String(v)} is not a boolean`);
+    }
     this.state.setVcpuControl(vcpu, control);
   }
 
@@ -372,6 +402,18 @@ export class FlicDevice implements DeviceBackend, HasDumpState, HasCounters {
     const f = typeof from === "number" ? from : from.id;
     const r = this.state.injectEmergency(to, f);
     if (r !== 0) fail(r, `emergency signal from CPU ${f} to ${typeof to === "number" ? to : to.id}`);
+  }
+
+  /**
+   * Source CPU addresses of the SIGP emergency signals pending at `vcpu`, ascending (what
+   * KVM_S390_GET_IRQ_STATE reports as KVM_S390_INT_EMERGENCY items).
+   */
+  pendingEmergencySignals(vcpu: Vcpu | number): number[] {
+    const s = this.state.vcpuState(vcpu);
+    if (!s) fail(Errno.ENOENT, `no vCPU ${typeof vcpu === "number" ? vcpu : vcpu.id}`);
+    const out: number[] = [];
+    for (let from = 0; from < s.emergencyFrom.length; from++) if (s.emergencyFrom[from]) out.push(from);
+    return out;
   }
 
   /** The registered adapters (what a snapshot records; KVM has no read-back ioctl). */

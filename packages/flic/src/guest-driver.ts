@@ -107,6 +107,10 @@ export class FlicGuestDriver implements GuestDriver {
     if (!Number.isInteger(spec.index) || spec.index < 0) fail(Errno.EINVAL, `FLIC driver: source index ${spec.index}`);
     const adapter = Math.floor(spec.index / SOURCES_PER_ADAPTER);
     const bit = spec.index % SOURCES_PER_ADAPTER;
+    // Checked before registering the adapters in between (a refused source registers none).
+    if (adapter >= MAX_S390_IO_ADAPTERS) {
+      fail(Errno.ENOSPC, `FLIC driver: source ${spec.index} needs adapter ${adapter}; ${MAX_S390_IO_ADAPTERS} adapters of ${SOURCES_PER_ADAPTER} sources exist`);
+    }
     while (this.adapterCount <= adapter) this.addAdapter();
     const bytes = (bit >> 3) + 1;
     if (bytes > this.usedBytes[adapter]) this.usedBytes[adapter] = bytes;

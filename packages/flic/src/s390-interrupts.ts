@@ -6,9 +6,10 @@
  * never allocate.
  */
 import { Errno, type AdapterRoute, type Vcpu, type Vm } from "@irqlab/core";
-import { aisAfterInjection, aisSuppresses } from "./ais.js";
+import { aisSuppresses } from "./ais.js";
 import { AdapterTable, indicatorByte } from "./adapters.js";
 import {
+  aisModeMask,
   EXT_IRQ_CP_SERVICE,
   EXT_IRQ_EMERGENCY_SIG,
   EXT_IRQ_SERVICE_SIG,
@@ -159,9 +160,24 @@ export class S390Interrupts {
       return 0;
     }
     this.adapterInjections++;
+    // SINGLE -> NO after a successful injection (aisAfterInjection, inlined: no allocation).
+    // KVM holds ais_lock across the injection and the nimm update, so an AISM re-arm can only
+    // come after both: nimm is set before the injection (whose vCPU-line callbacks may run
+    // guest code synchronously) and taken back if the injection fails.
+    const m = aisModeMask(isc);
+    const arm = (this.simm & m) !== 0;
+    const nimmBefore = this.nimm;
+    if (arm) this.aisMode(isc, this.simm, this.nimm | m);
     const r = this.injectIo(KVM_S390_INT_IO_AI_MASK, 0, 0, word);
-    if (r === 0) this.nimm = aisAfterInjection(this, isc).nimm;
+    if (r !== 0 && arm) this.aisMode(isc, this.simm, nimmBefore);
     return r;
+  }
+
+  /** Sets the AIS masks after AISM or SINGLE -> NO and traces the change of `isc` (AISM_ALL has no trace in KVM). */
+  aisMode(isc: number, simm: number, nimm: number): void {
+    this.simm = simm & 0xff;
+    this.nimm = nimm & 0xff;
+    if (this.vm.tracer.enabled) emitFlic(this.vm.tracer, "flic.ais.mode", { isc, simm: this.simm, nimm: this.nimm });
   }
 
   /**

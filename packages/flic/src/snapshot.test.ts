@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Errno, KVM_DEV_TYPE_FLIC } from "@irqlab/core";
+import { Errno, KVM_DEV_TYPE_FLIC, KvmError } from "@irqlab/core";
 import {
   iscToIntWord,
   KVM_DEV_FLIC_APF_DISABLE_WAIT,
@@ -105,7 +105,7 @@ describe("save/restore", () => {
     expect(a.dev.apfEnabled).toBe(true);
   });
 
-  it("reading the list retries with a larger buffer on ENOMEM", () => {
+  it("[pitfall: GET_ALL_IRQS is ENOMEM when the buffer is too small] reading the list retries with a larger buffer", () => {
     const { flic } = fixture();
     const many = Array.from({ length: 300 }, (_, i) => io(i % 8, i + 1));
     enqueue(flic, many);
@@ -127,5 +127,75 @@ describe("save/restore", () => {
     expect(b.dev.adapters()).toEqual([]);
     expect(noAis.dev.adapters()).toEqual([]);
     expect(getAllBytes(b.flic).length).toBe(0);
+  });
+});
+
+describe("save/restore pitfalls", () => {
+  it("[pitfall: pending interrupts lost across restore] a pending SIGP emergency signal (vCPU-local) survives save/restore", () => {
+    const a = fixture({ vcpus: 3 });
+    enableAll(a.dev, a.vm);
+    a.dev.emergencySignal(2, 1);
+    a.dev.emergencySignal(0, 1);
+    const snap: FlicSnapshot = JSON.parse(JSON.stringify(saveFlic(a.flic)));
+    const vm = makeVm({ vcpus: 3 });
+    const b = vm.createDevice(KVM_DEV_TYPE_FLIC);
+    const bdev = b.backend<FlicDevice>();
+    restoreFlic(b, snap);
+    // Re-presented without any new injection.
+    expect(vm.vcpu(1).ext.asserted).toBe(true);
+    expect(vm.vcpu(0).ext.asserted).toBe(false);
+    const da = deliveries(a.dev, 1);
+    expect(da).toMatchObject([
+      { kind: "emergency", cpuAddr: 0 },
+      { kind: "emergency", cpuAddr: 2 },
+    ]);
+    expect(deliveries(bdev, 1)).toEqual(da);
+  });
+
+  it("[pitfall: crash on bad input] a malformed snapshot is EINVAL (never a TypeError/SyntaxError) and restores nothing", () => {
+    const snap = saveFlic(source().flic);
+    const bad: unknown[] = [
+      null,
+      { ...snap, irqs: null },
+      { ...snap, adapters: null },
+      { ...snap, adapters: [...snap.adapters, { id: 64, isc: 0, maskable: false, masked: false, swap: false, suppressible: false }] },
+      { ...snap, adapters: [...snap.adapters, snap.adapters[0]] },
+      { ...snap, adapters: [{ ...snap.adapters[0], isc: 256 }] },
+      { ...snap, ais: { simm: 0x100, nimm: 0 } },
+      { ...snap, vcpus: snap.vcpus!.map((c, i) => (i === 1 ? { ...c, cr0: "zz" } : c)) },
+      { ...snap, vcpus: snap.vcpus!.map((c, i) => (i === 1 ? { ...c, cr6: "-1" } : c)) },
+      { ...snap, vcpus: snap.vcpus!.map((c) => ({ ...c, emergency: [5] })) },
+      { ...snap, vcpus: [null, null] },
+      // A record with a vCPU-only type: ENQUEUE would refuse it after the adapters were registered.
+      { ...snap, count: 1, irqs: Buffer.from(new Uint8Array(72).fill(0xff)).toString("hex") },
+    ];
+    for (const s of bad) {
+      const b = fresh();
+      let err: unknown;
+      try {
+        restoreFlic(b.flic, s as FlicSnapshot);
+      } catch (e) {
+        err = e;
+      }
+      expect(KvmError.is(err, Errno.EINVAL), `${JSON.stringify(s, (_k, v) => (typeof v === "bigint" ? String(v) : v))?.slice(0, 80)}: ${String(err)}`).toBe(true);
+      expect(b.dev.adapters()).toEqual([]);
+      expect(getAllBytes(b.flic).length).toBe(0);
+      expect(aisAllGet(b.flic)).toEqual({ simm: 0, nimm: 0 });
+      expect(b.dev.vcpuControl(0).cr0).toBe(0n);
+    }
+  });
+
+  it("[pitfall: state changed by a failing call] restoring into a FLIC that already holds state is EBUSY and changes nothing", () => {
+    const snap = saveFlic(source().flic);
+    const b = fresh();
+    register(b.flic, { id: 9, isc: 1 });
+    expect(errnoOf(() => restoreFlic(b.flic, snap))).toBe(Errno.EBUSY);
+    expect(b.dev.adapters().map((x) => x.id)).toEqual([9]);
+    expect(getAllBytes(b.flic).length).toBe(0);
+    const c = fresh();
+    enqueue(c.flic, [io(1, 1)]);
+    expect(errnoOf(() => restoreFlic(c.flic, snap))).toBe(Errno.EBUSY);
+    expect(c.dev.adapters()).toEqual([]);
+    expect(getAllBytes(c.flic).length).toBe(72);
   });
 });

@@ -4,8 +4,12 @@
  *   save:    APF_DISABLE_WAIT (no async-fault completion may arrive while the list is read)
  *            -> GET_ALL_IRQS, retried with a doubled buffer on ENOMEM
  *            -> AISM_ALL get (when AIS is enabled)   -> adapters (userspace's own records)
- *   restore: ADAPTER_REGISTER (+ MODIFY MASK)  -> AISM_ALL set  -> ENQUEUE the list
- *            -> APF_ENABLE if it was enabled   -> vCPU control registers (CPU state)
+ *            -> vCPU control registers and pending SIGP emergency signals (CPU state: the
+ *               vCPU-local interrupts KVM_S390_GET_IRQ_STATE reports, migrated with the CPUs)
+ *   restore: whole snapshot validated first (EINVAL; a FLIC already holding adapters or
+ *            interrupts: EBUSY), so a refused snapshot changes nothing; then
+ *            ADAPTER_REGISTER (+ MODIFY MASK)  -> AISM_ALL set  -> ENQUEUE the list
+ *            -> APF_ENABLE if it was enabled   -> vCPU control registers, emergency signals
  *
  * The snapshot is plain versioned JSON (no handles); the interrupt list is the GET_ALL_IRQS
  * buffer in hex with its byte order as a sanity field. ENQUEUE re-evaluates every vCPU, so
@@ -22,11 +26,18 @@ import {
   KVM_DEV_FLIC_GET_ALL_IRQS,
   KVM_S390_ADAPTER_SUPPRESSIBLE,
   KVM_S390_FLIC_MAX_BUFFER,
+  KVM_S390_INT_PFAULT_DONE,
+  KVM_S390_INT_PFAULT_INIT,
+  KVM_S390_INT_VIRTIO,
   KVM_S390_IO_ADAPTER_MASK,
+  KVM_S390_MAX_FLOAT_IRQS,
+  KVM_S390_MAX_PFAULT_IRQS,
+  KVM_S390_MAX_VIRTIO_IRQS,
+  MAX_S390_IO_ADAPTERS,
   SIZEOF_KVM_S390_IRQ,
 } from "./constants.js";
 import type { FlicDevice } from "./flic-device.js";
-import { decodeAisAll, encodeAisAll, encodeIoAdapter, encodeIoAdapterReq } from "./structs.js";
+import { decodeAisAll, encodeAisAll, encodeIoAdapter, encodeIoAdapterReq, irqPayloadOf } from "./structs.js";
 import type { AdapterInfo } from "./adapters.js";
 
 export const FLIC_SNAPSHOT_VERSION = 1;
@@ -38,6 +49,11 @@ export interface FlicVcpuSnapshot {
   ioEnabled: boolean;
   extEnabled: boolean;
   mcheckEnabled: boolean;
+  /**
+   * Pending SIGP emergency signals, as source CPU addresses in ascending order (what
+   * KVM_S390_GET_IRQ_STATE reports as KVM_S390_INT_EMERGENCY items). Absent = none.
+   */
+  emergency?: number[];
 }
 
 export interface FlicSnapshot {
@@ -123,6 +139,7 @@ export function saveFlic(flic: DeviceHandle, opts: { vcpus?: boolean } = {}): Fl
         ioEnabled: c.ioEnabled,
         extEnabled: c.extEnabled,
         mcheckEnabled: c.mcheckEnabled,
+        emergency: dev.pendingEmergencySignals(v),
       };
     });
   }
@@ -131,21 +148,122 @@ export function saveFlic(flic: DeviceHandle, opts: { vcpus?: boolean } = {}): Fl
   return snap;
 }
 
+const U64_MAX = (1n << 64n) - 1n;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function isInt(v: unknown, min: number, max: number): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+}
+function u64(v: unknown, what: string): bigint {
+  if (typeof v !== "string" || !/^[0-9]{1,20}$/.test(v) || BigInt(v) > U64_MAX) {
+    fail(Errno.EINVAL, `FLIC snapshot: ${what} is not a decimal u64`);
+  }
+  return BigInt(v);
+}
+function bool(v: unknown, what: string): boolean {
+  if (typeof v !== "boolean") fail(Errno.EINVAL, `FLIC snapshot: ${what} is not a boolean`);
+  return v;
+}
+
+interface CheckedSnapshot {
+  irqs: Uint8Array;
+  vcpus: Array<{ cr0: bigint; cr6: bigint; cr14: bigint; io: boolean; ext: boolean; mchk: boolean; emergency: number[] }> | null;
+}
+
 /**
- * Restores `snap` into a fresh FLIC. Sanity checks first (EINVAL: version, byte order, record
- * count, vCPU count), so a refused snapshot changes nothing; then the documented order.
+ * Everything restoreFlic will hand to the FLIC, checked before anything is changed: a snapshot
+ * a FLIC cannot have produced is EINVAL here instead of failing halfway through the restore.
+ */
+function checkSnapshot(snap: unknown, flic: DeviceHandle, dev: FlicDevice): CheckedSnapshot {
+  const vm = flic.kvmDevice.vm;
+  if (!isObject(snap)) fail(Errno.EINVAL, "FLIC snapshot is not an object");
+  if (snap.version !== FLIC_SNAPSHOT_VERSION) fail(Errno.EINVAL, `FLIC snapshot version ${String(snap.version)} (expected ${FLIC_SNAPSHOT_VERSION})`);
+  if (snap.endian !== vm.endian) fail(Errno.EINVAL, `FLIC snapshot byte order ${String(snap.endian)}, VM is ${vm.endian}`);
+  if (typeof snap.irqs !== "string") fail(Errno.EINVAL, "FLIC snapshot: irqs is not a hex string");
+  const irqs = fromHex(snap.irqs);
+  if (!isInt(snap.count, 0, Number.MAX_SAFE_INTEGER) || irqs.length !== snap.count * SIZEOF_KVM_S390_IRQ) {
+    fail(Errno.EINVAL, `FLIC snapshot: ${irqs.length} bytes for ${String(snap.count)} records`);
+  }
+  // The records ENQUEUE would refuse (unknown or vCPU-only types, more than the queues hold).
+  const dv = new DataView(irqs.buffer, irqs.byteOffset, irqs.byteLength);
+  const le = vm.endian === "le";
+  let io = 0;
+  let virtio = 0;
+  let pfault = 0;
+  for (let off = 0; off < irqs.length; off += SIZEOF_KVM_S390_IRQ) {
+    const type = dv.getBigUint64(off, le);
+    const kind = irqPayloadOf(type);
+    if (kind === "invalid" || type === BigInt(KVM_S390_INT_PFAULT_INIT)) {
+      fail(Errno.EINVAL, `FLIC snapshot: record ${off / SIZEOF_KVM_S390_IRQ} has type 0x${type.toString(16)}, not a floating interrupt`);
+    }
+    if (kind === "io") io++;
+    else if (type === BigInt(KVM_S390_INT_VIRTIO)) virtio++;
+    else if (type === BigInt(KVM_S390_INT_PFAULT_DONE)) pfault++;
+  }
+  if (io > KVM_S390_MAX_FLOAT_IRQS || virtio > KVM_S390_MAX_VIRTIO_IRQS || pfault > KVM_S390_MAX_PFAULT_IRQS) {
+    fail(Errno.EINVAL, `FLIC snapshot: ${io} I/O, ${virtio} virtio, ${pfault} pfault-done records exceed the queue limits`);
+  }
+  if (!Array.isArray(snap.adapters)) fail(Errno.EINVAL, "FLIC snapshot: adapters is not an array");
+  const ids = new Set<number>();
+  snap.adapters.forEach((a: unknown, i: number) => {
+    const what = `adapters[${i}]`;
+    if (!isObject(a)) fail(Errno.EINVAL, `FLIC snapshot: ${what} is not an object`);
+    if (!isInt(a.id, 0, MAX_S390_IO_ADAPTERS - 1) || ids.has(a.id)) fail(Errno.EINVAL, `FLIC snapshot: ${what}.id ${String(a.id)} (0..63, once)`);
+    ids.add(a.id);
+    if (!isInt(a.isc, 0, 255)) fail(Errno.EINVAL, `FLIC snapshot: ${what}.isc ${String(a.isc)} (a u8)`);
+    const maskable = bool(a.maskable, `${what}.maskable`);
+    if (bool(a.masked, `${what}.masked`) && !maskable) fail(Errno.EINVAL, `FLIC snapshot: ${what} is masked but not maskable`);
+    bool(a.swap, `${what}.swap`);
+    bool(a.suppressible, `${what}.suppressible`);
+  });
+  if (snap.ais !== undefined) {
+    if (!isObject(snap.ais) || !isInt(snap.ais.simm, 0, 255) || !isInt(snap.ais.nimm, 0, 255)) {
+      fail(Errno.EINVAL, "FLIC snapshot: ais must be { simm, nimm } with u8 values");
+    }
+    if (!dev.aisEnabled) fail(Errno.EOPNOTSUPP, "FLIC snapshot carries AIS state, the destination has no AIS facility");
+  }
+  bool(snap.apfEnabled, "apfEnabled");
+  let vcpus: CheckedSnapshot["vcpus"] = null;
+  if (snap.vcpus !== undefined) {
+    if (!Array.isArray(snap.vcpus) || snap.vcpus.length !== vm.vcpus.length) {
+      fail(Errno.EINVAL, `FLIC snapshot has ${Array.isArray(snap.vcpus) ? snap.vcpus.length : "no"} vCPUs, the VM ${vm.vcpus.length}`);
+    }
+    vcpus = snap.vcpus.map((c: unknown, i: number) => {
+      const what = `vcpus[${i}]`;
+      if (!isObject(c)) fail(Errno.EINVAL, `FLIC snapshot: ${what} is not an object`);
+      const emergency = c.emergency ?? [];
+      if (!Array.isArray(emergency) || !emergency.every((a: unknown) => isInt(a, 0, vm.vcpus.length - 1))) {
+        fail(Errno.EINVAL, `FLIC snapshot: ${what}.emergency must list CPU addresses 0..${vm.vcpus.length - 1}`);
+      }
+      return {
+        cr0: u64(c.cr0, `${what}.cr0`),
+        cr6: u64(c.cr6, `${what}.cr6`),
+        cr14: u64(c.cr14, `${what}.cr14`),
+        io: bool(c.ioEnabled, `${what}.ioEnabled`),
+        ext: bool(c.extEnabled, `${what}.extEnabled`),
+        mchk: bool(c.mcheckEnabled, `${what}.mcheckEnabled`),
+        emergency: emergency as number[],
+      };
+    });
+  }
+  return { irqs, vcpus };
+}
+
+/**
+ * Restores `snap` into a fresh FLIC. The whole snapshot is checked first (EINVAL: version,
+ * byte order, shape, record count and types, adapters, vCPUs; EOPNOTSUPP: AIS state without the
+ * facility; EBUSY: the destination already holds adapters or floating interrupts), so a refused
+ * snapshot changes nothing; then the documented order.
  */
 export function restoreFlic(flic: DeviceHandle, snap: FlicSnapshot): void {
   const vm = flic.kvmDevice.vm;
   const dev = flic.backend<FlicDevice>();
-  if (snap.version !== FLIC_SNAPSHOT_VERSION) fail(Errno.EINVAL, `FLIC snapshot version ${snap.version} (expected ${FLIC_SNAPSHOT_VERSION})`);
-  if (snap.endian !== vm.endian) fail(Errno.EINVAL, `FLIC snapshot byte order ${snap.endian}, VM is ${vm.endian}`);
-  const irqs = fromHex(snap.irqs);
-  if (irqs.length !== snap.count * SIZEOF_KVM_S390_IRQ) fail(Errno.EINVAL, `FLIC snapshot: ${irqs.length} bytes for ${snap.count} records`);
-  if (snap.vcpus && snap.vcpus.length !== vm.vcpus.length) {
-    fail(Errno.EINVAL, `FLIC snapshot has ${snap.vcpus.length} vCPUs, the VM ${vm.vcpus.length}`);
+  const checked = checkSnapshot(snap, flic, dev);
+  if (dev.adapters().length > 0 || dev.state.floating.itemCount() > 0) {
+    fail(Errno.EBUSY, "FLIC restore needs a fresh FLIC: the destination already holds adapters or floating interrupts");
   }
-  if (snap.ais && !dev.aisEnabled) fail(Errno.EOPNOTSUPP, "FLIC snapshot carries AIS state, the destination has no AIS facility");
   for (const a of snap.adapters) {
     flic.setAttr({
       group: KVM_DEV_FLIC_ADAPTER_REGISTER,
@@ -164,18 +282,13 @@ export function restoreFlic(flic: DeviceHandle, snap: FlicSnapshot): void {
     }
   }
   if (snap.ais) flic.setAttr({ group: KVM_DEV_FLIC_AISM_ALL, attr: 2, addr: encodeAisAll(snap.ais) });
-  if (snap.count > 0) flic.setAttr({ group: KVM_DEV_FLIC_ENQUEUE, attr: irqs.length, addr: irqs });
+  const irqs = checked.irqs;
+  if (irqs.length > 0) flic.setAttr({ group: KVM_DEV_FLIC_ENQUEUE, attr: irqs.length, addr: irqs });
   if (snap.apfEnabled) flic.setAttr({ group: KVM_DEV_FLIC_APF_ENABLE, attr: 0 });
-  if (snap.vcpus) {
-    snap.vcpus.forEach((c, i) =>
-      dev.setVcpuControl(i, {
-        cr0: BigInt(c.cr0),
-        cr6: BigInt(c.cr6),
-        cr14: BigInt(c.cr14),
-        ioEnabled: c.ioEnabled,
-        extEnabled: c.extEnabled,
-        mcheckEnabled: c.mcheckEnabled,
-      }),
-    );
+  if (checked.vcpus) {
+    checked.vcpus.forEach((c, i) => {
+      dev.setVcpuControl(i, { cr0: c.cr0, cr6: c.cr6, cr14: c.cr14, ioEnabled: c.io, extEnabled: c.ext, mcheckEnabled: c.mchk });
+      for (const from of c.emergency) dev.emergencySignal(from, i);
+    });
   }
 }

@@ -98,9 +98,10 @@ describe("struct kvm_s390_irq codec", () => {
     expect(Buffer.from(m.subarray(0, 24)).toString("hex")).toBe("0010feff00000000" + "0000001000000000" + "0300000000000000");
   });
 
-  it("decoding a short buffer is EFAULT", () => {
+  it("decoding a short buffer is EFAULT; a bad record count is EINVAL (no RangeError, no partial record)", () => {
     expect(errnoOf(() => decodeS390Irq(new Uint8Array(71)))).toBe(Errno.EFAULT);
     expect(errnoOf(() => decodeS390Irqs(null, 1))).toBe(Errno.EFAULT);
+    for (const n of [-1, 1.5, Number.NaN, Infinity]) expect(errnoOf(() => decodeS390Irqs(new Uint8Array(144), n))).toBe(Errno.EINVAL);
   });
 
   it("classifies type codes as copy_irq_from_user does", () => {

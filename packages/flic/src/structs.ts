@@ -9,7 +9,7 @@
  *   struct kvm_s390_ais_all         2 bytes  simm u8, nimm u8
  *   struct kvm_s390_interrupt      16 bytes  type u32, parm u32, parm64 u64
  */
-import { newStruct, UapiView, type Endian, type UserPtr } from "@irqlab/core";
+import { Errno, fail, newStruct, UapiView, type Endian, type UserPtr } from "@irqlab/core";
 import {
   KVM_S390_INT_IO_MAX,
   KVM_S390_INT_PFAULT_DONE,
@@ -190,6 +190,9 @@ export function encodeS390Irq(irq: S390Irq, endian: Endian = "be"): Uint8Array {
 
 /** Decodes `count` records (default: as many whole records as `bytes` holds). EFAULT if short. */
 export function decodeS390Irqs(bytes: UserPtr, count?: number, endian: Endian = "be"): S390Irq[] {
+  if (count !== undefined && !(Number.isSafeInteger(count) && count >= 0)) {
+    fail(Errno.EINVAL, `decodeS390Irqs: record count ${count} is not a non-negative integer`);
+  }
   const n = count ?? Math.floor((bytes?.byteLength ?? 0) / SIZEOF_KVM_S390_IRQ);
   const v = new UapiView(bytes, n * SIZEOF_KVM_S390_IRQ, endian, "struct kvm_s390_irq[]");
   const out: S390Irq[] = [];

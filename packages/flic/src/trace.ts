@@ -5,10 +5,10 @@ export interface FlicEvents extends Record<string, Record<string, unknown>> {
   "flic.inject": { type: number };
   "flic.inject.busy": { type: number };
   "flic.deliver": { vcpu: number; kind: string; type: number };
+  /** set_adapter_int result: < 0 error, 0 coalesced (summary already set), 1 injected or masked. */
   "flic.adapter.set": { adapter: number; result: number };
-  "flic.adapter.coalesced": { adapter: number };
-  "flic.adapter.masked": { adapter: number };
   "flic.ais.suppressed": { adapter: number; isc: number };
+  /** AISM, or SINGLE -> NO after an injection (trace_kvm_s390_modify_ais_mode). */
   "flic.ais.mode": { isc: number; simm: number; nimm: number };
   "flic.clear": Record<string, never>;
 }
