@@ -8,9 +8,10 @@
 //   xics.heap      heap + array-buffer bytes per configured source (bytes_per_source)
 //   xics.configure time to configure 1,048,560 sources through KVM_SET_DEVICE_ATTR (ms)
 //   xics.save      saveXics (every source word + ICP word) of 65536 sources (ms)
-//   xics.cycle.gc  garbage collections per million full cycles: with Linux's EOI value
-//                  (0xff...... >= 2^31, boxed as a heap number by the number-based hcall ABI)
-//                  and with an XIRR below 2^31 (the model itself allocates nothing)
+//   xics.cycle.gc  garbage collections per million full cycles and heap bytes per cycle: with
+//                  Linux's EOI value (0xff...... >= 2^31, boxed as a heap number by the
+//                  number-based hcall ABI), the same value passed as int32, and XIRRs below
+//                  2^31 and 2^30 (the model itself allocates nothing)
 import { PerformanceObserver } from "node:perf_hooks";
 import { createVm, KVM_CAP_IRQ_XICS, KVM_IRQ_ROUTING_IRQCHIP, encodeU64 } from "@irqlab/core";
 import routingModule, { EventFd, GsiRouting, KVM_IRQFD_FLAG_RESAMPLE } from "@irqlab/routing";
@@ -177,10 +178,17 @@ report("xics.cycle.flatness", { sources: "16..1048560" }, { max_over_min: Math.m
   benchOnce("xics.save", { sources: 65536 }, () => saveXics(vm, dev), { runs: 5 });
 }
 
-// ---- xics.cycle.gc: collections per million cycles (allocation check, not a timing)
-for (const [cppr, prio, label] of [
-  [0xff, 5, "0xff...... (Linux)"],
-  [0x7f, 3, "< 2^31"],
+// ---- xics.cycle.gc / xics.cycle.alloc: allocation per full cycle (not a timing)
+// Node's official builds have no pointer compression, so Smis are 32-bit: numbers in
+// [-2^31, 2^31) stay unboxed, larger ones (Linux's EOI value, CPPR 0xff in bits 24..31) become
+// a 16-byte heap number when passed through the hcall ABI. KVM's H_EOI reads only bits 0..31
+// of r4, so the same XIRR passed sign-extended (`| 0`) is the same hypercall for the model.
+const smiBits = process.config.variables.v8_enable_pointer_compression || process.config.variables.v8_enable_31bit_smis_on_64bit_arch ? 31 : 32;
+for (const [cppr, prio, label, asInt32] of [
+  [0xff, 5, "0xff...... (Linux)", false],
+  [0xff, 5, "0xff...... passed as int32 (| 0)", true],
+  [0x7f, 3, "0x7f...... (< 2^31)", false],
+  [0x3f, 3, "0x3f...... (< 2^30)", false],
 ]) {
   const { vm, dev, routing } = makeVm();
   dev.setAttr({ group: KVM_DEV_XICS_GRP_SOURCES, attr: 0x1000, addr: encodeU64(encodeSourceWord({ server: 0, priority: prio })) });
@@ -189,14 +197,33 @@ for (const [cppr, prio, label] of [
   const efd = EventFd.create();
   routing.irqfd({ fd: efd, gsi: 0x1000 });
   const hret = v.hret;
-  const run = (k) => {
-    for (let i = 0; i < k; i++) {
-      efd.write(1);
-      v.hcall(H_XIRR);
-      v.hcall(H_EOI, hret[0]);
-    }
-  };
+  const run = asInt32
+    ? (k) => {
+        for (let i = 0; i < k; i++) {
+          efd.write(1);
+          v.hcall(H_XIRR);
+          v.hcall(H_EOI, hret[0] | 0);
+        }
+      }
+    : (k) => {
+        for (let i = 0; i < k; i++) {
+          efd.write(1);
+          v.hcall(H_XIRR);
+          v.hcall(H_EOI, hret[0]);
+        }
+      };
   run(1_000_000);
+  if (hret[0] !== cppr * 0x1000000 + 0x1000 || v.ext.asserted) throw new Error(`xics.cycle.gc (${label}) did not complete its cycles`);
+  // bytes per cycle: heap growth over windows short enough for the young generation (no
+  // scavenge); the smallest of five windows, so an unrelated allocation does not count
+  const window = 100_000;
+  let bytes = Infinity;
+  for (let w = 0; w < 5; w++) {
+    gc();
+    const h0 = process.memoryUsage().heapUsed;
+    run(window);
+    bytes = Math.min(bytes, (process.memoryUsage().heapUsed - h0) / window);
+  }
   gc();
   await new Promise((r) => setTimeout(r, 20));
   let events = 0;
@@ -205,7 +232,7 @@ for (const [cppr, prio, label] of [
   run(4_000_000);
   await new Promise((r) => setTimeout(r, 20));
   obs.disconnect();
-  report("xics.cycle.gc", { xirr: label }, { gc_per_million: events / 4 });
+  report("xics.cycle.gc", { xirr: label, smi_bits: smiBits }, { gc_per_million: events / 4, bytes_per_cycle: bytes });
 }
 
 printTable();

@@ -129,8 +129,40 @@ export function openDeviceFile(device: KvmDevice): OpenFile {
 
 type Accessor = "setAttr" | "getAttr" | "hasAttr";
 
+/** The DeviceAttr a backend sees; `attr` is made a bigint only when a backend reads it. */
+class AttrView implements DeviceAttr {
+  flags = 0;
+  group = 0;
+  attrIndex = 0;
+  addr: UserPtr = null;
+  busy = false;
+  private num = 0;
+  private big: bigint | null = null;
+
+  load(arg: DeviceAttrArg): void {
+    this.flags = (arg.flags ?? 0) >>> 0;
+    this.group = arg.group >>> 0;
+    this.addr = arg.addr ?? null;
+    const a = arg.attr;
+    if (typeof a === "number" && a >= 0) {
+      this.num = a;
+      this.big = null;
+      this.attrIndex = a;
+    } else {
+      this.big = BigInt.asUintN(64, BigInt(a));
+      this.attrIndex = u64ToIndex(this.big);
+    }
+  }
+
+  get attr(): bigint {
+    return (this.big ??= BigInt(this.num));
+  }
+}
+
 /** A device descriptor (the fd KVM_CREATE_DEVICE returns). */
 export class DeviceHandle extends FileHandle<OpenFile> {
+  private readonly scratch = new AttrView();
+
   get kvmDevice(): KvmDevice {
     return (this.file as DeviceFile).device;
   }
@@ -216,15 +248,18 @@ export class DeviceHandle extends FileHandle<OpenFile> {
     if (typeof arg.attr === "number" && !Number.isSafeInteger(arg.attr)) {
       fail(Errno.EINVAL, `${this.name}: ${which}: attr ${arg.attr} is not a 64-bit integer`);
     }
-    const attr = BigInt.asUintN(64, BigInt(arg.attr));
-    const r = fn.call(this.kvmDevice.backend, {
-      flags: (arg.flags ?? 0) >>> 0,
-      group: arg.group >>> 0,
-      attr,
-      attrIndex: u64ToIndex(attr),
-      addr: arg.addr ?? null,
-    });
-    return typeof r === "number" ? r : 0;
+    // One reusable view per handle (valid during the call only): no allocation per call,
+    // which matters for attributes used per interrupt (FLIC ENQUEUE, MPIC IRQ_ACTIVE).
+    const view = this.scratch.busy ? new AttrView() : this.scratch;
+    view.load(arg);
+    view.busy = true;
+    try {
+      const r = fn.call(this.kvmDevice.backend, view);
+      return typeof r === "number" ? r : 0;
+    } finally {
+      view.busy = false;
+      view.addr = null;
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createVm, errnoOf, Errno, H_FUNCTION_UNHANDLED, KVM_REG_PPC, KVM_REG_SIZE_U32, KVM_REG_SIZE_U64, oneRegSize, RTAS_UNHANDLED } from "./index.js";
+import { createVm, errnoOf, Errno, KvmError, H_FUNCTION_UNHANDLED, KVM_REG_PPC, KVM_REG_SIZE_U32, KVM_REG_SIZE_U64, oneRegSize, RTAS_UNHANDLED } from "./index.js";
 
 const ID64 = KVM_REG_PPC | KVM_REG_SIZE_U64 | 0x8cn;
 const ID32 = KVM_REG_PPC | KVM_REG_SIZE_U32 | 0x10n;
@@ -43,6 +43,9 @@ describe("Vcpu", () => {
     expect(errnoOf(() => v.getOneReg(ID64, null))).toBe(Errno.EFAULT);
     v.setOneReg(ID64, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 9]));
     expect(v.getOneRegU64(ID64)).toBe(9n);
+    // get: the register's own error comes before the copy-out's EFAULT (KVM order).
+    v.oneReg.register(ID32, { name: "NXIO", get: () => { throw new KvmError(Errno.ENXIO, "no ICP"); }, set: () => {} });
+    expect(errnoOf(() => v.getOneReg(ID32, null))).toBe(Errno.ENXIO);
     expect(errnoOf(() => v.oneReg.register(ID64, { name: "dup", get: () => 0n, set: () => {} }))).toBe(Errno.EEXIST);
   });
 

@@ -154,8 +154,9 @@ export class Vcpu {
   getOneReg(id: bigint, addr: UserPtr): void {
     const reg = this.oneReg.lookup(id);
     const size = oneRegSize(id);
-    const v = new UapiView(addr, size, this.vm.endian, `ONE_REG ${reg.name}`);
+    // KVM reads the register first, then copies it out: the register's own errors come first.
     const value = reg.get();
+    const v = new UapiView(addr, size, this.vm.endian, `ONE_REG ${reg.name}`);
     if (size === 8) v.setU64(0, value);
     else if (size === 4) v.setU32(0, Number(value & 0xffffffffn));
     else fail(Errno.EINVAL, `ONE_REG ${reg.name}: size ${size} not supported`);

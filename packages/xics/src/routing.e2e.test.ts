@@ -72,6 +72,50 @@ describe.each([false, true])("irqfd -> XICS -> H_XIRR -> H_EOI -> resamplefd (st
     expect(v0.ext.asserted).toBe(false);
   });
 
+  it("eventfd coalescing (pitfall): any number of irqfd writes while an MSI is in service make exactly one more presentation (Q)", () => {
+    const { v0, routing, dev } = setup(strict);
+    const efd = EventFd.create();
+    routing.irqfd({ fd: efd, gsi: MSI });
+    efd.write(1);
+    v0.hcall(H_XIRR); // in service: P
+    for (let i = 0; i < 5; i++) efd.write(1);
+    expect(getSource(dev, MSI)).toMatchObject({ presented: true, queued: true });
+    expect(v0.ext.asserted).toBe(false);
+    let presentations = 0;
+    v0.hcall(H_EOI, v0.hret[0]);
+    while (icpWord(v0).xisr === MSI) {
+      presentations++;
+      v0.hcall(H_XIRR);
+      v0.hcall(H_EOI, v0.hret[0]);
+    }
+    expect(presentations).toBe(1);
+    expect(getSource(dev, MSI)).toMatchObject({ presented: false, queued: false });
+  });
+
+  it("interrupt storm (pitfall): a level line never de-asserted is re-presented once per EOI; ibm,int-off stops it, ibm,int-on resumes it", () => {
+    const { v0, routing, dev } = setup(strict);
+    routing.irqLine(LSI, 1);
+    for (let i = 0; i < 3; i++) {
+      v0.hcall(H_XIRR);
+      expect(v0.hret[0]).toBe(0xff000000 + LSI);
+      v0.hcall(H_EOI, v0.hret[0]);
+      expect(icpWord(v0).xisr).toBe(LSI); // exactly one re-presentation per EOI
+    }
+    v0.hcall(H_XIRR);
+    expect(v0.rtas("ibm,int-off", [LSI], 1)).toEqual([0]);
+    v0.hcall(H_EOI, v0.hret[0]); // re-delivery finds the source masked: kept as masked-pending
+    expect(icpWord(v0).xisr).toBe(0);
+    expect(v0.ext.asserted).toBe(false);
+    expect(getSource(dev, LSI)).toMatchObject({ masked: true, pending: true });
+    expect(v0.rtas("ibm,int-on", [LSI], 1)).toEqual([0]);
+    expect(icpWord(v0).xisr).toBe(LSI);
+    routing.irqLine(LSI, 0); // the device finally drops the line: the EOI ends the storm
+    v0.hcall(H_XIRR);
+    v0.hcall(H_EOI, v0.hret[0]);
+    expect(icpWord(v0).xisr).toBe(0);
+    expect(v0.ext.asserted).toBe(false);
+  });
+
   it("KVM_IRQ_LINE reaches the source with the same number (identity GSI mapping)", () => {
     const { v0, routing, dev } = setup(strict);
     expect(routing.irqLine(LSI, 1)).toBe(0);

@@ -168,6 +168,32 @@ describe("H_RTAS and KVM_PPC_RTAS_DEFINE_TOKEN", () => {
     expect(tokens.hcall(v[0], vm.memory.size - 8)).toBe(-Errno.EFAULT);
   });
 
+  it("H_RTAS with no token defined goes to userspace before the args are read (no EFAULT / EINVAL: KVM checks list_empty first)", () => {
+    const f = open();
+    const tokens = f.vm.get<XicsVm>(XicsVmToken).rtasTokens;
+    expect(tokens.hcall(f.v[0], f.vm.memory.size - 8)).toBe(-Errno.ENOENT); // unreadable args
+    writeRtasArgs(f.vm, ARGS, 0x22, [IRQ], 1);
+    f.vm.memory.write(ARGS + 4, 4, 16, "be"); // nargs 16
+    const before = f.vm.memory.readBytes(ARGS, 88);
+    expect(tokens.hcall(f.v[0], ARGS)).toBe(-Errno.ENOENT);
+    expect(f.vm.memory.readBytes(ARGS, 88)).toEqual(before);
+    tokens.define("ibm,int-off", 0x22); // once a token exists, the same calls fail as KVM_RUN errors
+    expect(tokens.hcall(f.v[0], ARGS)).toBe(-Errno.EINVAL);
+    expect(tokens.hcall(f.v[0], f.vm.memory.size - 8)).toBe(-Errno.EFAULT);
+  });
+
+  it("H_RTAS and token definitions never throw anything but KvmError on odd numbers (register NaN / Infinity / fractions)", () => {
+    const { vm, v, tokens } = withTokens();
+    writeRtasArgs(vm, ARGS, 0x21, [IRQ], 3);
+    for (const r4 of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1, 2 ** 70, -(2n ** 70n), 2n ** 64n + BigInt(ARGS)]) {
+      expect([0, -Errno.ENOENT, -Errno.EFAULT]).toContain(tokens.hcall(v[0], r4));
+    }
+    expect(tokens.hcall(v[0], 2n ** 64n + BigInt(ARGS))).toBe(0); // a 64-bit register: wraps
+    for (const t of [1.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(errnoOf(() => tokens.define("ibm,int-on", t))).toBe(Errno.EINVAL);
+    expect(tokens.list().map((d) => d.name)).toEqual(["ibm,set-xive", "ibm,get-xive", "ibm,int-off", "ibm,int-on"]);
+    expect(errnoOf(() => encodeRtasTokenArgs("ibm,int-on", 1.5))).toBe(Errno.EINVAL);
+  });
+
   it("tokens outlive the XICS device: without one, the calls answer -3", () => {
     const vm = createVm({ arch: "ppc64", vcpus: 1, modules: [xicsModule] });
     const tokens: RtasTokens = vm.get<XicsVm>(XicsVmToken).rtasTokens;

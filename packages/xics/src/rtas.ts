@@ -28,13 +28,17 @@ function report(xics: Xics | null, name: string, rc: number, why: string): void 
   if (rc !== 0 && xics !== null) xics.guestError(`${name}: ${why}`);
 }
 
+/** The handlers' first check: wrong nargs/nret answer -3 (rets[0] only). True when the counts fit. */
+function countsOk(xics: Xics | null, name: string, nargs: number, nret: number, wantArgs: number, wantRets: number, rets: number[]): boolean {
+  if (nargs === wantArgs && nret === wantRets) return true;
+  rets[0] = RTAS_PARAMETER_ERROR;
+  report(xics, name, -1, `nargs ${nargs} nret ${nret} (${wantArgs}/${wantRets} expected)`);
+  return false;
+}
+
 /** ibm,set-xive(irq, server, priority): 3 args, 1 return. */
 export const rtasSetXive: XicsRtasCall = (xics, nargs, nret, args, rets) => {
-  if (nargs !== 3 || nret !== 1) {
-    rets[0] = RTAS_PARAMETER_ERROR;
-    report(xics, RTAS_IBM_SET_XIVE, -1, `nargs ${nargs} nret ${nret} (3/1 expected)`);
-    return;
-  }
+  if (!countsOk(xics, RTAS_IBM_SET_XIVE, nargs, nret, 3, 1, rets)) return;
   const rc = xics === null ? -Errno.ENODEV : xics.setXive(args[0] >>> 0, args[1] >>> 0, args[2] >>> 0);
   report(xics, RTAS_IBM_SET_XIVE, rc, `irq 0x${(args[0] >>> 0).toString(16)} server ${args[1] >>> 0}: no ICS block or no ICP`);
   rets[0] = status(rc);
@@ -42,11 +46,7 @@ export const rtasSetXive: XicsRtasCall = (xics, nargs, nret, args, rets) => {
 
 /** ibm,get-xive(irq) -> status, server, priority: 1 arg, 3 returns (only status on failure). */
 export const rtasGetXive: XicsRtasCall = (xics, nargs, nret, args, rets) => {
-  if (nargs !== 1 || nret !== 3) {
-    rets[0] = RTAS_PARAMETER_ERROR;
-    report(xics, RTAS_IBM_GET_XIVE, -1, `nargs ${nargs} nret ${nret} (1/3 expected)`);
-    return;
-  }
+  if (!countsOk(xics, RTAS_IBM_GET_XIVE, nargs, nret, 1, 3, rets)) return;
   const x = xics === null ? null : xics.getXive(args[0] >>> 0);
   if (x === null) {
     rets[0] = RTAS_PARAMETER_ERROR;
@@ -60,11 +60,7 @@ export const rtasGetXive: XicsRtasCall = (xics, nargs, nret, args, rets) => {
 
 /** ibm,int-off(irq): 1 arg, 1 return. */
 export const rtasIntOff: XicsRtasCall = (xics, nargs, nret, args, rets) => {
-  if (nargs !== 1 || nret !== 1) {
-    rets[0] = RTAS_PARAMETER_ERROR;
-    report(xics, RTAS_IBM_INT_OFF, -1, `nargs ${nargs} nret ${nret} (1/1 expected)`);
-    return;
-  }
+  if (!countsOk(xics, RTAS_IBM_INT_OFF, nargs, nret, 1, 1, rets)) return;
   const rc = xics === null ? -Errno.ENODEV : xics.intOff(args[0] >>> 0);
   report(xics, RTAS_IBM_INT_OFF, rc, `irq 0x${(args[0] >>> 0).toString(16)}: no ICS block`);
   rets[0] = status(rc);
@@ -72,11 +68,7 @@ export const rtasIntOff: XicsRtasCall = (xics, nargs, nret, args, rets) => {
 
 /** ibm,int-on(irq): 1 arg, 1 return. */
 export const rtasIntOn: XicsRtasCall = (xics, nargs, nret, args, rets) => {
-  if (nargs !== 1 || nret !== 1) {
-    rets[0] = RTAS_PARAMETER_ERROR;
-    report(xics, RTAS_IBM_INT_ON, -1, `nargs ${nargs} nret ${nret} (1/1 expected)`);
-    return;
-  }
+  if (!countsOk(xics, RTAS_IBM_INT_ON, nargs, nret, 1, 1, rets)) return;
   const rc = xics === null ? -Errno.ENODEV : xics.intOn(args[0] >>> 0);
   report(xics, RTAS_IBM_INT_ON, rc, `irq 0x${(args[0] >>> 0).toString(16)}: no ICS block or its server has no ICP`);
   rets[0] = status(rc);
@@ -101,12 +93,25 @@ export const RTAS_TOKEN_NAME_LEN = 120;
 /** KVM_PAM: H_RTAS masks the top 4 bits off the args address (guest real address). */
 const KVM_PAM = 0x0fffffffffffffffn;
 
+/** A token given as a number or bigint, as the __u64 KVM stores (EINVAL for a non-integer). */
+function tokenU64(token: bigint | number): bigint {
+  if (typeof token === "number" && !Number.isInteger(token)) fail(Errno.EINVAL, `RTAS token ${token} is not an integer`);
+  return BigInt.asUintN(64, BigInt(token));
+}
+
+/** A 64-bit register passed as a JS number or bigint, as its u64 value (NaN / ±Infinity read as 0). */
+function registerU64(r: bigint | number): bigint {
+  if (typeof r === "bigint") return BigInt.asUintN(64, r);
+  return Number.isFinite(r) ? BigInt.asUintN(64, BigInt(Math.trunc(r))) : 0n;
+}
+
 /** Packs struct kvm_rtas_token_args (for `RtasTokens.defineIoctl`). */
 export function encodeRtasTokenArgs(name: string, token: bigint | number, endian: Endian = "le"): Uint8Array {
+  const t = tokenU64(token);
   const bytes = new Uint8Array(SIZEOF_KVM_RTAS_TOKEN_ARGS);
   const enc = new TextEncoder().encode(name);
   bytes.set(enc.subarray(0, RTAS_TOKEN_NAME_LEN));
-  new UapiView(bytes, SIZEOF_KVM_RTAS_TOKEN_ARGS, endian, "struct kvm_rtas_token_args").setU64(RTAS_TOKEN_NAME_LEN, BigInt(token));
+  new UapiView(bytes, SIZEOF_KVM_RTAS_TOKEN_ARGS, endian, "struct kvm_rtas_token_args").setU64(RTAS_TOKEN_NAME_LEN, t);
   return bytes;
 }
 
@@ -133,7 +138,7 @@ export class RtasTokens {
    * a token already in use is EEXIST; a name the kernel does not implement is ENOENT.
    */
   define(name: string, token: bigint | number): void {
-    const t = BigInt.asUintN(64, BigInt(token));
+    const t = tokenU64(token);
     if (t === 0n) {
       const i = this.tokens.findIndex((d) => rtasNameMatches(d.name, name));
       if (i >= 0) this.tokens.splice(i, 1);
@@ -164,15 +169,18 @@ export class RtasTokens {
   }
 
   /**
-   * kvmppc_rtas_hcall: `gpr4` is the guest address of struct rtas_args. Returns 0 when a
-   * handler ran and the args were written back (the guest gets H_SUCCESS), -ENOENT when no
-   * token matches (the hcall goes to userspace), or -EFAULT / -EINVAL (unreadable args,
-   * nargs >= 16: KVM_RUN fails with that errno; no handler runs, guest memory unchanged).
+   * H_RTAS (kvmppc_pseries_do_hcall, then kvmppc_rtas_hcall): `gpr4` is the guest address
+   * of struct rtas_args. Returns 0 when a handler ran and the args were written back (the
+   * guest gets H_SUCCESS), -ENOENT when no token is defined at all (checked before the args
+   * are read) or none matches (the hcall goes to userspace), or -EFAULT / -EINVAL
+   * (unreadable args, nargs >= 16: KVM_RUN fails with that errno; no handler runs, guest
+   * memory unchanged).
    */
   hcall(vcpu: Vcpu, gpr4: number | bigint): number {
     const mem = vcpu.vm.memory;
     vcpu.vm.exitStats.rtasCalls++;
-    const addr = Number(BigInt.asUintN(64, BigInt(typeof gpr4 === "number" ? Math.trunc(gpr4) : gpr4)) & KVM_PAM);
+    if (this.tokens.length === 0) return -Errno.ENOENT;
+    const addr = Number(registerU64(gpr4) & KVM_PAM);
     if (!Number.isSafeInteger(addr) || !mem.isMapped(addr, SIZEOF_RTAS_ARGS)) return -Errno.EFAULT;
     const token = mem.read(addr, 4, "be");
     const nargs = mem.read(addr + 4, 4, "be");

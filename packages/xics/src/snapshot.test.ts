@@ -56,6 +56,50 @@ describe("save/restore through KVM's interfaces", () => {
     expect(vm.deviceList()).toHaveLength(0);
   });
 
+  it("a failing restore changes nothing (pitfall: state changed by a failing call): malformed snapshots are EINVAL, never a TypeError", () => {
+    const vm = createVm({ arch: "ppc64", vcpus: 2, modules: [xicsModule] });
+    const base = { format: "irqlab.xics", version: 1, nrIrqs: 0x100000 };
+    const idle = "0x00000000ffff0000";
+    const cases: Array<[unknown, number]> = [
+      [{ ...base, icps: null, sources: [] }, Errno.EINVAL],
+      [{ ...base, icps: [], sources: {} }, Errno.EINVAL],
+      [{ ...base, icps: [], sources: [null] }, Errno.EINVAL],
+      [{ ...base, icps: [null], sources: [] }, Errno.EINVAL],
+      [{ ...base, icps: [{ vcpu: 0, server: "0", state: idle }], sources: [] }, Errno.EINVAL],
+      [{ ...base, icps: [{ vcpu: 0, server: -1, state: idle }], sources: [] }, Errno.EINVAL],
+      // each of these used to fail half-way, leaving the XICS created and vCPUs connected
+      [{ ...base, icps: [{ vcpu: 0, server: 0, state: idle }, { vcpu: 1, server: 0, state: idle }], sources: [] }, Errno.EINVAL],
+      [{ ...base, icps: [{ vcpu: 0, server: 0, state: idle }, { vcpu: 0, server: 1, state: idle }], sources: [] }, Errno.EINVAL],
+      [{ ...base, icps: [{ vcpu: 0, server: 0, state: idle }], sources: [{ irq: 0x1000, word: "0x0000000500000007" }] }, Errno.EINVAL],
+    ];
+    for (const [bad, errno] of cases) {
+      expect(errnoOf(() => restoreXics(vm, bad as XicsSnapshot))).toBe(errno);
+      expect(vm.deviceList()).toHaveLength(0);
+      expect(vm.vcpus.map((v) => v.irqchipKind)).toEqual([null, null]);
+    }
+    // a masked source (priority field 0xFF) may name a server without ICP, as KVM allows
+    const ok = { ...base, icps: [{ vcpu: 0, server: 0, state: idle }], sources: [{ irq: 0x1000, word: "0x000002ff00000007" }] };
+    expect(errnoOf(() => restoreXics(vm, ok as XicsSnapshot).close())).toBe(0);
+    // a failure that only KVM can see (vCPU 1 already attached elsewhere) is rolled back too
+    const other = createVm({ arch: "ppc64", vcpus: 2, modules: [xicsModule] });
+    other.vcpus[1].attachIrqchip("other", 0, {});
+    const two = { ...base, icps: [{ vcpu: 0, server: 0, state: idle }, { vcpu: 1, server: 1, state: idle }], sources: [] };
+    expect(errnoOf(() => restoreXics(other, two as XicsSnapshot))).toBe(Errno.EBUSY);
+    expect(other.deviceList()).toHaveLength(0);
+    expect(other.vcpus[0].irqchipKind).toBe(null);
+    expect(errnoOf(() => other.createDevice(3))).toBe(0); // the failed restore left no XICS behind
+  });
+
+  it("save checks its descriptor: EBADF once closed (even while a dup keeps the device alive), EINVAL for another VM's XICS", () => {
+    const f = xicsVm(2);
+    const dup = f.dev.dup();
+    f.dev.close();
+    expect(errnoOf(() => saveXics(f.vm, f.dev))).toBe(Errno.EBADF);
+    const other = createVm({ arch: "ppc64", vcpus: 1, modules: [xicsModule] });
+    expect(errnoOf(() => saveXics(other, dup))).toBe(Errno.EINVAL);
+    expect(saveXics(f.vm, dup).icps).toHaveLength(2);
+  });
+
   it("a presented MSI, an in-flight MSI with Q, a refused MSI, a masked-pending MSI and a pending IPI survive restore and are delivered alike", () => {
     const f = xicsVm(2);
     msi(f.dev, 0x1000, 0, 5);
@@ -137,6 +181,55 @@ describe("save/restore through KVM's interfaces", () => {
     }
     expect(icpWord(f.v[0]).xisr).toBe(0);
     expect(icpWord(g.v[0]).xisr).toBe(0x1000); // the spurious presentation KVM's words cannot avoid
+  });
+
+  it("KVM limits: the other states KVM's words cannot carry (an unrestorable ICP word, flags without P, never-created sources)", () => {
+    // an ICP whose pending priority is not below its CPPR (H_CPPR 0x105, quirk 39): KVM_SET_ONE_REG refuses its own word
+    const a = xicsVm(1);
+    msi(a.dev, 0x1000, 0, 0x10);
+    a.v[0].hcall(H_CPPR, 0xff);
+    a.xics.setIrq(0x1000, 1);
+    a.v[0].hcall(H_CPPR, 0x105);
+    const snapA = saveXics(a.vm, a.dev);
+    expect(lossless(a)).toBe(false);
+    const vmA = createVm({ arch: "ppc64", vcpus: 1, modules: [xicsModule] });
+    expect(errnoOf(() => restoreXics(vmA, snapA))).toBe(Errno.EINVAL);
+    expect(vmA.deviceList()).toHaveLength(0);
+
+    // an MSI marked resend whose P a (software-error) EOI cleared: PENDING restores as P, so a new trigger coalesces
+    const b = xicsVm(1);
+    msi(b.dev, 0x1000, 0, 5);
+    b.v[0].hcall(H_CPPR, 5);
+    b.xics.setIrq(0x1000, 1); // refused: resend, P
+    b.v[0].hcall(H_EOI, 0x05001000); // P -> 0, resend stays
+    expect(srcState(b, 0x1000)).toMatchObject({ resend: true, pq: 0 });
+    expect(lossless(b)).toBe(false);
+    const b2 = restoreInto(saveXics(b.vm, b.dev));
+    expect(srcState(b2, 0x1000)).toMatchObject({ resend: true, pq: 1 });
+    for (const x of [b, b2]) x.xics.setIrq(0x1000, 1);
+    expect(srcState(b, 0x1000)!.pq).toBe(1); // original: a fresh trigger (presented again later)
+    expect(srcState(b2, 0x1000)!.pq).toBe(3); // restored: coalesced into Q
+
+    // an LSI masked while asserted, then de-asserted: its masked-pending flag is not in the word (PENDING = P for an LSI)
+    const c = xicsVm(1);
+    lsi(c.dev, 0x1000, 0, 5);
+    c.v[0].hcall(H_CPPR, 0xff);
+    c.v[0].rtas("ibm,int-off", [0x1000], 1);
+    c.xics.setIrq(0x1000, 1);
+    c.xics.setIrq(0x1000, 0);
+    expect(srcState(c, 0x1000)).toMatchObject({ maskedPending: true, pq: 0 });
+    const c2 = restoreInto(saveXics(c.vm, c.dev));
+    for (const x of [c, c2]) x.v[0].rtas("ibm,int-on", [0x1000], 1);
+    expect(icpWord(c.v[0]).xisr).toBe(0x1000); // original: the unmask presents it (KVM delivers on masked_pending alone)
+    expect(icpWord(c2.v[0]).xisr).toBe(0); // restored: nothing to deliver
+
+    // RTAS settings of a never-created source in an allocated block: attribute get is ENOENT, so they are not saved
+    const d = xicsVm(1);
+    msi(d.dev, 0x1000, 0, 5);
+    d.v[0].rtas("ibm,set-xive", [0x1001, 0, 7], 1);
+    const d2 = restoreInto(saveXics(d.vm, d.dev));
+    expect(d.v[0].rtas("ibm,get-xive", [0x1001], 3)).toEqual([0, 0, 7]);
+    expect(d2.v[0].rtas("ibm,get-xive", [0x1001], 3)).toEqual([0, 0, 0xff]);
   });
 
   it("restored VMs deliver exactly what the original would have (property: random reachable states, random continuations)", () => {

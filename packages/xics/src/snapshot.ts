@@ -28,8 +28,9 @@ import {
   KVMPPC_XICS_FIRST_IRQ,
   KVMPPC_XICS_ICS_SHIFT,
   KVMPPC_XICS_NR_IRQS,
+  MASKED,
 } from "./constants.js";
-import type { XicsDevice } from "./device.js";
+import { XicsDevice } from "./device.js";
 import { checkIcpStateWord, decodeIcpStateWord } from "./icp-state.js";
 import { decodeSourceWord } from "./source-word.js";
 
@@ -51,7 +52,10 @@ const hex64 = (v: bigint) => "0x" + v.toString(16).padStart(16, "0");
 
 /** Reads the whole XICS state through the device descriptor and the vCPUs' ONE_REG. */
 export function saveXics(vm: Vm, device: DeviceHandle): XicsSnapshot {
-  const backend = device.backend<XicsDevice>();
+  // KVM_HAS_DEVICE_ATTR first: the descriptor checks (EBADF closed, EIO other process) before anything is read.
+  device.hasAttr({ group: KVM_DEV_XICS_GRP_SOURCES, attr: KVMPPC_XICS_FIRST_IRQ });
+  const backend = device.backend();
+  if (!(backend instanceof XicsDevice) || device.kvmDevice.vm !== vm) fail(Errno.EINVAL, "saveXics: the descriptor is not this VM's XICS device");
   const buf = new Uint8Array(8);
   const sources: Array<{ irq: number; word: string }> = [];
   for (const irq of backend.xics.ics.existing()) {
@@ -72,19 +76,42 @@ function parseWord(s: string, what: string): bigint {
   return BigInt(s);
 }
 
-/** Checks a snapshot's shape before anything is created (EINVAL naming the bad field). */
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null;
+
+/**
+ * Checks a snapshot before anything is created (EINVAL naming the bad field): its shape, the
+ * sanity fields, and everything the restore's KVM calls would refuse — a vCPU or server
+ * number used twice (KVM_ENABLE_CAP: EBUSY / EEXIST), an unmasked source whose server has no
+ * ICP in the snapshot (KVM_SET_DEVICE_ATTR: EINVAL), an inconsistent ICP word
+ * (KVM_SET_ONE_REG: EINVAL).
+ */
 export function checkXicsSnapshot(vm: Vm, snap: XicsSnapshot): void {
-  if (snap?.format !== XICS_SNAPSHOT_FORMAT) fail(Errno.EINVAL, `snapshot: format ${String(snap?.format)} (expected ${XICS_SNAPSHOT_FORMAT})`);
+  if (!isRecord(snap) || snap.format !== XICS_SNAPSHOT_FORMAT) fail(Errno.EINVAL, `snapshot: format ${String(isRecord(snap) ? snap.format : snap)} (expected ${XICS_SNAPSHOT_FORMAT})`);
   if (snap.version !== XICS_SNAPSHOT_VERSION) fail(Errno.EINVAL, `snapshot: version ${String(snap.version)} (expected ${XICS_SNAPSHOT_VERSION})`);
   if (snap.nrIrqs !== KVMPPC_XICS_NR_IRQS) fail(Errno.EINVAL, `snapshot: nrIrqs ${String(snap.nrIrqs)} != ${KVMPPC_XICS_NR_IRQS}`);
+  if (!Array.isArray(snap.icps) || !Array.isArray(snap.sources)) fail(Errno.EINVAL, "snapshot: icps and sources must be arrays");
+  const vcpus = new Set<number>();
+  const servers = new Set<number>();
+  for (const i of snap.icps as readonly unknown[]) {
+    if (!isRecord(i)) fail(Errno.EINVAL, `snapshot: ICP entry ${String(i)} is not an object`);
+    const { vcpu, server } = i;
+    if (typeof vcpu !== "number" || !Number.isInteger(vcpu) || vcpu < 0 || vcpu >= vm.vcpus.length) fail(Errno.EINVAL, `snapshot: vCPU ${String(vcpu)} does not exist (VM has ${vm.vcpus.length})`);
+    if (typeof server !== "number" || !Number.isInteger(server) || server < 0 || server > 0xffffffff) fail(Errno.EINVAL, `snapshot: server ${String(server)} of vCPU ${vcpu} is not a u32`);
+    if (vcpus.has(vcpu)) fail(Errno.EINVAL, `snapshot: vCPU ${vcpu} has two ICP entries`);
+    if (servers.has(server)) fail(Errno.EINVAL, `snapshot: server ${server} is used by two vCPUs`);
+    vcpus.add(vcpu);
+    servers.add(server);
+  }
   const blocks = new Set<number>();
-  for (const s of snap.sources) {
-    if (!Number.isInteger(s.irq) || s.irq < KVMPPC_XICS_FIRST_IRQ || s.irq >= KVMPPC_XICS_NR_IRQS) fail(Errno.EINVAL, `snapshot: source ${s.irq} out of range`);
-    parseWord(s.word, `word of source ${s.irq}`);
-    blocks.add(s.irq >> KVMPPC_XICS_ICS_SHIFT);
+  for (const s of snap.sources as readonly unknown[]) {
+    if (!isRecord(s)) fail(Errno.EINVAL, `snapshot: source entry ${String(s)} is not an object`);
+    const irq = s.irq;
+    if (typeof irq !== "number" || !Number.isInteger(irq) || irq < KVMPPC_XICS_FIRST_IRQ || irq >= KVMPPC_XICS_NR_IRQS) fail(Errno.EINVAL, `snapshot: source ${String(irq)} out of range`);
+    const w = decodeSourceWord(parseWord(s.word as string, `word of source ${irq}`));
+    if (w.priority !== MASKED && !servers.has(w.server)) fail(Errno.EINVAL, `snapshot: source 0x${irq.toString(16)} (priority 0x${w.priority.toString(16)}) targets server ${w.server}, which has no ICP`);
+    blocks.add(irq >> KVMPPC_XICS_ICS_SHIFT);
   }
   for (const i of snap.icps) {
-    if (!Number.isInteger(i.vcpu) || i.vcpu < 0 || i.vcpu >= vm.vcpus.length) fail(Errno.EINVAL, `snapshot: vCPU ${i.vcpu} does not exist (VM has ${vm.vcpus.length})`);
     // KVM_SET_ONE_REG would refuse it after the device exists: refuse before creating anything.
     const chk = checkIcpStateWord(decodeIcpStateWord(parseWord(i.state, `ICP state of vCPU ${i.vcpu}`)), (x) => blocks.has(x >> KVMPPC_XICS_ICS_SHIFT));
     if (chk.errno !== 0) fail(chk.errno, `snapshot: ICP state of vCPU ${i.vcpu}: ${"reason" in chk ? chk.reason : ""}`);
@@ -95,14 +122,21 @@ export function checkXicsSnapshot(vm: Vm, snap: XicsSnapshot): void {
 export function restoreXics(vm: Vm, snap: XicsSnapshot): DeviceHandle {
   checkXicsSnapshot(vm, snap);
   const device = vm.createDevice(KVM_DEV_TYPE_XICS);
-  for (const i of snap.icps) vm.vcpu(i.vcpu).enableCap(KVM_CAP_IRQ_XICS, [device, i.server]);
-  const presented = new Set<number>();
-  for (const i of snap.icps) presented.add(decodeIcpStateWord(BigInt(i.state)).xisr);
-  for (const s of snap.sources) {
-    let word = BigInt(s.word);
-    if (decodeSourceWord(word).levelSensitive && presented.has(s.irq)) word &= ~KVM_XICS_PENDING;
-    device.setAttr({ group: KVM_DEV_XICS_GRP_SOURCES, attr: s.irq, addr: encodeU64(word, vm.endian) });
+  try {
+    for (const i of snap.icps) vm.vcpu(i.vcpu).enableCap(KVM_CAP_IRQ_XICS, [device, i.server]);
+    const presented = new Set<number>();
+    for (const i of snap.icps) presented.add(decodeIcpStateWord(BigInt(i.state)).xisr);
+    for (const s of snap.sources) {
+      let word = BigInt(s.word);
+      if (decodeSourceWord(word).levelSensitive && presented.has(s.irq)) word &= ~KVM_XICS_PENDING;
+      device.setAttr({ group: KVM_DEV_XICS_GRP_SOURCES, attr: s.irq, addr: encodeU64(word, vm.endian) });
+    }
+    for (const i of snap.icps) vm.vcpu(i.vcpu).setOneReg(KVM_REG_PPC_ICP_STATE, encodeU64(BigInt(i.state), vm.endian));
+  } catch (e) {
+    // What only KVM can refuse (a vCPU already attached elsewhere: EBUSY) fails before any ICP
+    // word is set, so no EE line was raised: closing the descriptor undoes everything.
+    device.close();
+    throw e;
   }
-  for (const i of snap.icps) vm.vcpu(i.vcpu).setOneReg(KVM_REG_PPC_ICP_STATE, encodeU64(BigInt(i.state), vm.endian));
   return device;
 }
