@@ -2,7 +2,7 @@
 // MSI and irqfd variants, the guest driver's service loop, and heap bytes per cycle.
 // Run: cd /work/main && pnpm -s build && node --expose-gc bench/mpic.bench.mjs
 import { createVm, KVM_CAP_IRQ_MPIC } from "@irqlab/core";
-import mpicModule, { setMpicBaseAddr, writeMpicRegister, mpic20GuestDriver, mpic42GuestDriver } from "@irqlab/mpic";
+import mpicModule, { setMpicBaseAddr, writeMpicRegister, mpic20GuestDriver, mpic42GuestDriver, MpicGuestDriver, PPCE500_MPIC_BASE } from "@irqlab/mpic";
 import { bench, report, printTable } from "./harness.mjs";
 
 const BASE = 0xe0040000;
@@ -84,7 +84,9 @@ for (const [type, model] of [[2, "4.2"], [1, "2.0"]]) {
 }
 
 // The comparison runner's path: guest driver service loop (IACK -> handler -> EOI -> spurious IACK)
-for (const contrib of [mpic20GuestDriver, mpic42GuestDriver]) {
+// plus Linux's qemu_e500 CoreInt path (v4.2 proxy mode: vector from EPR, no IACK exit).
+const coreint = { id: "mpic-4.2-coreint", attach: (vm) => new MpicGuestDriver(vm, { type: 2, base: PPCE500_MPIC_BASE, coreint: true }) };
+for (const contrib of [mpic20GuestDriver, mpic42GuestDriver, coreint]) {
   const vm = createVm({ arch: "ppc-booke", vcpus: 2, modules: [mpicModule] });
   const d = contrib.attach(vm);
   const r = d.configureSource({ index: 0, trigger: "level", vcpu: 1 });

@@ -25,6 +25,24 @@ describe("delivery algorithm (mpic.md §6) and the quirks of §12", () => {
     expect(f.dev.pic.servicing.members(0)).toEqual([]);
   });
 
+  it("pitfall: a non-specific EOI ends the highest-priority in-service interrupt, not the last acknowledged one", () => {
+    const f = ready({ vcpus: 1 });
+    const acks: number[] = [];
+    f.vm.ackNotifiers.subscribe((_c, pin) => acks.push(pin));
+    program(f, 1, 0x000c0031);
+    program(f, 2, 0x00030032);
+    f.active(1, 1);
+    expect(f.iack()).toBe(0x31);
+    f.active(2, 1);
+    expect(f.iack()).toBe(0x32); // acknowledged last, while priority 12 is in service
+    f.eoi();
+    expect(acks).toEqual([1]);
+    expect(f.dev.pic.servicing.members(0)).toEqual([2]);
+    f.eoi();
+    expect(acks).toEqual([1, 2]);
+    expect(f.dev.pic.servicing.members(0)).toEqual([]);
+  });
+
   it("a lower priority does not preempt an in-service one but IACK still returns it (quirk: IACK ignores servicing)", () => {
     const f = ready({ vcpus: 1 });
     program(f, 1, 0x000c0031);

@@ -133,3 +133,46 @@ describe("guest drivers (Linux mpic.c behaviour)", () => {
     expect(() => mpic20GuestDriver.attach(vm)).toThrow(/32/);
   });
 });
+
+describe("CoreInt guest driver (Linux qemu_e500: MPIC_ENABLE_COREINT, mpic_get_coreint_irq)", () => {
+  it("sets GCR proxy mode, takes vectors from EPR (no IACK exit) and EOIs by MMIO; v2.0 refuses it", () => {
+    const vm = createVm({ arch: "ppc-booke", vcpus: 1, modules: [mpicModule] });
+    const d = new MpicGuestDriver(vm, { type: 2, base: 0xfe0040000, coreint: true });
+    expect(readMpicRegister(d.controller, 0x1020)).toBe(0x60000000);
+    const r = d.configureSource({ index: 0, trigger: "level", vcpu: 0 });
+    inject(vm, r, 1);
+    const v = vm.vcpus[0];
+    expect(v.ext.asserted).toBe(true);
+    const reads = vm.exitStats.mmioReads;
+    const writes = vm.exitStats.mmioWrites;
+    const seen: number[] = [];
+    // the handler de-asserts the level source, as a device driver acknowledging its device does
+    expect(d.service(v, (s) => (seen.push(s), inject(vm, r, 0)))).toBe(1);
+    expect(seen).toEqual([0]);
+    expect(vm.exitStats.mmioReads - reads).toBe(0);
+    expect(vm.exitStats.mmioWrites - writes).toBe(1);
+    expect(v.getOneRegU64(0x1020000000000086n)).toBe(16n); // EPR holds the vector KVM acknowledged
+    expect(v.ext.asserted).toBe(false);
+    expect(d.service(v, () => seen.push(-2))).toBe(0); // line low: no exception, nothing read
+    const vm20 = createVm({ arch: "ppc-booke", vcpus: 1, modules: [mpicModule] });
+    expect(() => new MpicGuestDriver(vm20, { type: 1, base: 0xe0040000, coreint: true })).toThrow(/CoreInt/);
+  });
+});
+
+describe("Linux mpic_eoi read-back (eoiReadback)", () => {
+  it("each EOI write is followed by a WHOAMI read of the same per-CPU block", () => {
+    const counts = (eoiReadback: boolean) => {
+      const vm = createVm({ arch: "ppc-booke", vcpus: 2, modules: [mpicModule] });
+      const d = new MpicGuestDriver(vm, { type: 2, base: 0xfe0040000, eoiReadback });
+      const r = d.configureSource({ index: 0, trigger: "level", vcpu: 1 });
+      inject(vm, r, 1);
+      const reads = vm.exitStats.mmioReads;
+      const writes = vm.exitStats.mmioWrites;
+      expect(d.service(vm.vcpus[1], () => inject(vm, r, 0))).toBe(1);
+      return [vm.exitStats.mmioReads - reads, vm.exitStats.mmioWrites - writes];
+    };
+    // IACK (vector), IACK (spurious) + the read-back; one EOI write either way
+    expect(counts(false)).toEqual([2, 1]);
+    expect(counts(true)).toEqual([3, 1]);
+  });
+});

@@ -30,6 +30,8 @@
  *   GTCCR / GTBCR / GTVPR / GTDR / TFRR  global timer count / base count / vector / destination,
  *          timer frequency (KVM stores them but never counts).
  *   EPR    External Proxy Register: v4.2 proxy mode delivers the vector with the interrupt.
+ *   CoreInt  Linux's name for external proxy (MPIC_ENABLE_COREINT, GCR mode 0x60000000).
+ *   EP / CI  v2.0 IDR bits: external pin (31) and per-CPU critical-interrupt bits (30 - cpu).
  *   INT / CINT / MCP  the CPU outputs: external, critical, machine check.
  */
 export {

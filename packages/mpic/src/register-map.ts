@@ -87,8 +87,12 @@ export function writeRegister(opp: OpenPic, offset: number, value: number, cpu: 
 
 // ---------------------------------------------------------------- global block
 
+/** 0x40..0xB0 (16-aligned): IPIDR0-3, CTPR, WHOAMI, IACK, EOI of the accessing CPU. */
+const isCpuAlias = (a: number): boolean => a >= 0x40 && a <= 0xb0;
+
 function globalRead(opp: OpenPic, a: number, cpu: number): number {
   if ((a & 0xf) !== 0) return ALL_ONES;
+  if (isCpuAlias(a)) return cpuRead(opp, a, cpu);
   switch (a) {
     case 0x1000:
       return opp.readFrr();
@@ -100,15 +104,6 @@ function globalRead(opp: OpenPic, a: number, cpu: number): number {
       return 0;
     case 0x00: // BRR1
       return opp.model.brr1;
-    case 0x40:
-    case 0x50:
-    case 0x60:
-    case 0x70:
-    case 0x80:
-    case 0x90:
-    case 0xa0:
-    case 0xb0:
-      return cpuRead(opp, a, cpu);
     case 0x10a0:
     case 0x10b0:
     case 0x10c0:
@@ -123,16 +118,8 @@ function globalRead(opp: OpenPic, a: number, cpu: number): number {
 
 function globalWrite(opp: OpenPic, a: number, v: number, cpu: number): number {
   if ((a & 0xf) !== 0) return 0;
+  if (isCpuAlias(a)) return cpuWrite(opp, a, v, cpu);
   switch (a) {
-    case 0x40:
-    case 0x50:
-    case 0x60:
-    case 0x70:
-    case 0x80:
-    case 0x90:
-    case 0xa0:
-    case 0xb0:
-      return cpuWrite(opp, a, v, cpu);
     case 0x1020:
       opp.writeGcr(v);
       return 0;

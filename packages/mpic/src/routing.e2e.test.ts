@@ -42,6 +42,14 @@ describe("MPIC through @irqlab/routing", () => {
     expect(routing.irqLineStatus(5, 1)).toBe(-1);
   });
 
+  it("a refused second KVM_CREATE_DEVICE (EINVAL, one MPIC per VM) leaves the installed routing table alone", () => {
+    const t = withMpic();
+    expectErrno(() => t.vm.createDevice(1), Errno.EINVAL);
+    expectErrno(() => t.vm.createDevice(2), Errno.EINVAL);
+    expect(t.routing.getGsiRouting()).toHaveLength(256);
+    expect(t.routing.irqLineStatus(3, 1)).toBe(0);
+  });
+
   it("[mpic-30] a route to pin 256 is EINVAL; KVM_IRQ_LINE_STATUS on a GSI routed to pin 3 is 0", () => {
     const t = withMpic();
     expectErrno(() => t.routing.setGsiRouting([irqchip(1, 256)]), Errno.EINVAL);

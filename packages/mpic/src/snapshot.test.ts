@@ -154,6 +154,21 @@ describe("save/restore through GRP_REGISTER and GRP_IRQ_ACTIVE", () => {
     expectErrno(() => restoreMpicState(target(1).h, { ...snap, msir: [] }), Errno.EINVAL);
   });
 
+  it("documented gap: a line held up by a stale raised entry (multicast edge taken by another CPU) is restored low", () => {
+    const a = fixture({ type: 2, vcpus: 2, connect: [0, 1] });
+    for (const c of [0, 1]) a.set(cpuReg(c, 0x80), 0);
+    program(a, 3, 0x00050043, 3); // edge, CPUs 0 and 1
+    a.active(3, 1);
+    expect(a.iack(0)).toBe(0x43);
+    a.eoi(0);
+    // CPU 1 still has the entry in its raised queue and its line up; its IACK would be spurious
+    expect(a.vm.vcpus[1].ext.asserted).toBe(true);
+    const b = fixture({ type: 2, vcpus: 2, connect: [0, 1] });
+    restoreMpicState(b.h, saveMpicState(a.h));
+    expect(b.vm.vcpus[1].ext.asserted).toBe(false);
+    expect([a.iack(1), b.iack(1)]).toEqual([0xffff, 0xffff]); // only the spurious entry is lost
+  });
+
   it("a level external source on a critical output keeps its input across restore", () => {
     const a = fixture({ type: 2, vcpus: 1, connect: [0] });
     a.set(srcIlr(2), 1);

@@ -28,7 +28,10 @@
  *   - a source left routed to its old CPUs after an IDR write without re-evaluation
  *     (quirk 6): restore evaluates it at its current IDR;
  *   - the counters of critical / machine-check outputs and the cached queue priorities
- *     beyond what re-evaluation recomputes.
+ *     beyond what re-evaluation recomputes;
+ *   - a vCPU line held up with nothing deliverable (a stale raised entry such as a multicast
+ *     edge another CPU already took, or a line a GCR reset or a CTPR write on cached
+ *     priorities left up): restore brings it up low, so the guest misses one spurious IACK.
  * Saving reads MSIRn (read-to-clear) for each non-empty bank and writes the bits back through
  * MSIIR at once, which leaves the MPIC as it was.
  */

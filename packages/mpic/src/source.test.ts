@@ -53,6 +53,14 @@ describe("source register writes (pure)", () => {
     expect(idrWrite(true, 0, 0xffffffff).idr).toBe(0x80000000);
   });
 
+  it("IDR write on v2.0 with 16 or more CPUs: the CI mask overlaps the CPU bits, so a CPU bit selects the critical output", () => {
+    // N = 20: critical mask = bits 11..30; bit 12 (CPU 12) is also CI for CPU 30 - 12 = 18
+    expect(idrWrite(true, 20, 1 << 12)).toEqual({ idr: 1 << 12, destmask: 1 << 18, output: 1, nomask: true });
+    expect(idrWrite(true, 20, 1 << 10)).toEqual({ idr: 1 << 10, destmask: 1 << 10, output: 0, nomask: false });
+    // N = 31: crit_shift 0, every CPU bit is a CI bit: CPU 0's bit routes to CPU 30's critical output
+    expect(idrWrite(true, 31, 1)).toEqual({ idr: 1, destmask: 1 << 30, output: 1, nomask: true });
+  });
+
   it("IDR write on v2.0 with 32 CPUs: the kernel's shift by -1 gives no critical bits", () => {
     const w = idrWrite(true, 32, 0xffffffff);
     expect(w).toEqual({ idr: 0xffffffff, destmask: 0xffffffff, output: 0, nomask: false });
