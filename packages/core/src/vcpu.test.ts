@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createVm, errnoOf, Errno, KvmError, H_FUNCTION_UNHANDLED, KVM_REG_PPC, KVM_REG_SIZE_U32, KVM_REG_SIZE_U64, oneRegSize, RTAS_UNHANDLED } from "./index.js";
+import { createVm, errnoOf, Errno, KvmError, H_FUNCTION_UNHANDLED, KVM_REG_PPC, KVM_REG_SIZE_U128, KVM_REG_SIZE_U32, KVM_REG_SIZE_U64, oneRegSize, RTAS_UNHANDLED } from "./index.js";
 
 const ID64 = KVM_REG_PPC | KVM_REG_SIZE_U64 | 0x8cn;
 const ID32 = KVM_REG_PPC | KVM_REG_SIZE_U32 | 0x10n;
@@ -47,6 +47,23 @@ describe("Vcpu", () => {
     v.oneReg.register(ID32, { name: "NXIO", get: () => { throw new KvmError(Errno.ENXIO, "no ICP"); }, set: () => {} });
     expect(errnoOf(() => v.getOneReg(ID32, null))).toBe(Errno.ENXIO);
     expect(errnoOf(() => v.oneReg.register(ID64, { name: "dup", get: () => 0n, set: () => {} }))).toBe(Errno.EEXIST);
+  });
+
+  it("ONE_REG: 128-bit registers travel as two u64 words, word 0 first", () => {
+    const vm = createVm({ arch: "ppc64", vcpus: 1 });
+    const v = vm.vcpus[0];
+    const ID128 = KVM_REG_PPC | KVM_REG_SIZE_U128 | 0x8dn;
+    let word = 0n;
+    v.oneReg.register(ID128, { name: "VP_STATE", get: () => word, set: (x) => void (word = x) });
+    const buf = new Uint8Array(16);
+    new DataView(buf.buffer).setBigUint64(0, 0x1111n, true);
+    new DataView(buf.buffer).setBigUint64(8, 0x2222n, true);
+    v.setOneReg(ID128, buf);
+    expect(word).toBe((0x1111n << 64n) | 0x2222n);
+    const out = new Uint8Array(16);
+    v.getOneReg(ID128, out);
+    expect(out).toEqual(buf);
+    expect(errnoOf(() => v.setOneReg(ID128, new Uint8Array(8)))).toBe(Errno.EFAULT);
   });
 
   it("any unknown ONE_REG id is ENOENT and changes nothing", () => {

@@ -159,7 +159,12 @@ export class Vcpu {
     const v = new UapiView(addr, size, this.vm.endian, `ONE_REG ${reg.name}`);
     if (size === 8) v.setU64(0, value);
     else if (size === 4) v.setU32(0, Number(value & 0xffffffffn));
-    else fail(Errno.EINVAL, `ONE_REG ${reg.name}: size ${size} not supported`);
+    else if (size === 16) {
+      // A 128-bit register is two u64 words in memory order (word 0 first), as KVM's
+      // union kvmppc_one_reg stores vsxval[0..1] / the XIVE VP state.
+      v.setU64(0, value >> 64n);
+      v.setU64(8, value & 0xffffffffffffffffn);
+    } else fail(Errno.EINVAL, `ONE_REG ${reg.name}: size ${size} not supported`);
   }
 
   /** KVM_SET_ONE_REG: reads the register from `addr`. */
@@ -169,16 +174,22 @@ export class Vcpu {
     const v = new UapiView(addr, size, this.vm.endian, `ONE_REG ${reg.name}`);
     if (size === 8) reg.set(v.u64(0));
     else if (size === 4) reg.set(BigInt(v.u32(0)));
+    else if (size === 16) reg.set((v.u64(0) << 64n) | v.u64(8));
     else fail(Errno.EINVAL, `ONE_REG ${reg.name}: size ${size} not supported`);
   }
 
-  /** Typed convenience over get/setOneReg for 64-bit registers. */
+  /** Typed convenience over get/setOneReg (the value as one bigint: up to 128 bits). */
   getOneRegU64(id: bigint): bigint {
     return this.oneReg.lookup(id).get();
   }
 
   setOneRegU64(id: bigint, value: bigint): void {
     this.oneReg.lookup(id).set(BigInt.asUintN(64, value));
+  }
+
+  /** 128-bit registers (KVM_REG_PPC_VP_STATE): word 0 in the high 64 bits. */
+  setOneRegU128(id: bigint, value: bigint): void {
+    this.oneReg.lookup(id).set(BigInt.asUintN(128, value));
   }
 
   /** A hypercall from this vCPU (a guest exit). */
