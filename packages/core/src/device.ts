@@ -19,7 +19,7 @@ import {
 import { FileHandle, OpenFile } from "./files.js";
 import { Errno, fail } from "./kvm-error.js";
 import { UapiView, u64ToIndex, type UserPtr } from "./uapi.js";
-import type { VcpuCapHandler } from "./vcpu.js";
+import type { Vcpu, VcpuCapHandler } from "./vcpu.js";
 import type { Vm } from "./vm.js";
 
 /** The attribute as a backend receives it (struct kvm_device_attr, decoded). */
@@ -42,11 +42,14 @@ export interface DeviceAttrArg {
   flags?: number;
 }
 
-/** Direct-mapped device pages (XIVE ESB/TIMA): loads and stores that cost the guest no exit. */
+/**
+ * Direct-mapped device pages (XIVE ESB/TIMA): loads and stores that cost the guest no exit.
+ * `vcpu` is the accessing vCPU (a TIMA access acts on that thread's context), or null.
+ */
 export interface DeviceMapping {
   readonly size: number;
-  read(offset: number, size: number): number;
-  write(offset: number, size: number, value: number): void;
+  read(offset: number, size: number, vcpu?: Vcpu | null): number;
+  write(offset: number, size: number, value: number, vcpu?: Vcpu | null): void;
 }
 
 /** kvm_device_ops minus name/create. Each callback is optional, as in the kernel. */
@@ -224,13 +227,13 @@ export class DeviceHandle extends FileHandle<OpenFile> {
     // Accesses to mapped pages are counted as direct (no exit).
     return {
       size: m.size,
-      read: (o, s) => {
+      read: (o, s, vcpu = null) => {
         stats.directAccesses++;
-        return m.read(o, s);
+        return m.read(o, s, vcpu);
       },
-      write: (o, s, v) => {
+      write: (o, s, v, vcpu = null) => {
         stats.directAccesses++;
-        m.write(o, s, v);
+        m.write(o, s, v, vcpu);
       },
     };
   }
