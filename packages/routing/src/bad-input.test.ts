@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { KvmError } from "@irqlab/core";
-import { EventFd, createRoutingTestVm, irqchipRoute, type AnyRoutingEntry, type GsiRouting } from "./index.js";
+import { Errno, KvmError, errnoOf } from "@irqlab/core";
+import { EventFd, createRoutingTestVm, irqchipRoute, msiRoute, type AnyRoutingEntry, type GsiRouting } from "./index.js";
 
 const anything = fc.anything({ withBigInt: true, withBoxedValues: true, withNullPrototype: true, withObjectString: true });
 
@@ -43,3 +43,86 @@ describe("bad input: no crash, nothing changed", () => {
     );
   });
 });
+
+describe("bad input at the API boundary (regressions)", () => {
+  it("non-object arguments are refused with a KvmError, not a TypeError: setGsiRouting, irqfd, signalMsi, ioeventfd", () => {
+    const { routing } = createRoutingTestVm({ arch: "ppc-booke" });
+    routing.setGsiRouting([irqchipRoute(1, 0, 1)]);
+    const before = routing.routingTable;
+    for (const bad of [null, undefined, 5, "x"]) {
+      expect(KvmError.is(catchIt(() => routing.setGsiRouting(bad as never)))).toBe(true);
+      expect(KvmError.is(catchIt(() => routing.irqfd(bad as never)))).toBe(true);
+      expect(KvmError.is(catchIt(() => routing.signalMsi(bad as never)))).toBe(true);
+      expect(KvmError.is(catchIt(() => routing.ioeventfd(bad as never)))).toBe(true);
+    }
+    expect(routing.routingTable).toBe(before);
+    expect(routing.irqfds()).toEqual([]);
+  });
+
+  it("KVM_IRQ_LINE refuses a gsi or level that is not a number (no silent coercion of \"abc\" to GSI 0, no TypeError)", () => {
+    const { routing, chip } = createRoutingTestVm({ arch: "ppc-booke" });
+    routing.setGsiRouting([irqchipRoute(0, 0, 0)]);
+    for (const [gsi, level] of [["abc", 1], [0n, 1], [Symbol("g"), 1], [0, "1"], [0.5, 1], [0, 1n]] as const) {
+      expect(errnoOf(() => routing.irqLineStatus(gsi as never, level as never))).toBe(Errno.EINVAL);
+      expect(errnoOf(() => routing.irqLine(gsi as never, level as never))).toBe(Errno.EINVAL);
+    }
+    expect(chip.calls).toEqual([]);
+  });
+
+  it("KVM_SIGNAL_MSI refuses message fields that are not u32 numbers instead of handing them to the controller", () => {
+    const { routing, chip } = createRoutingTestVm({ arch: "ppc-booke" });
+    const good = { addressLo: 0xfee00000, addressHi: 0, data: 1 };
+    for (const field of ["addressLo", "addressHi", "data", "devid"]) {
+      for (const v of ["x", 1.5, 2 ** 32, 1n, null]) {
+        expect(errnoOf(() => routing.signalMsi({ ...good, [field]: v } as never))).toBe(Errno.EINVAL);
+      }
+    }
+    expect(chip.calls).toEqual([]);
+    // Negative integers wrap as the u32 they are in struct kvm_msi.
+    expect(routing.signalMsi({ addressLo: 0xfee00000, addressHi: 0, data: -1 })).toBe(1);
+    expect(chip.calls[0].msg).toEqual({ addressLo: 0xfee00000, addressHi: 0, data: 0xffffffff, flags: 0, devid: 0 });
+  });
+
+  it("registerAckNotifier refuses a callback that is not a function (it would throw inside a guest EOI)", () => {
+    const { routing, chip } = createRoutingTestVm({ arch: "ppc-booke" });
+    routing.setGsiRouting([irqchipRoute(3, 0, 3)]);
+    expect(errnoOf(() => routing.registerAckNotifier(3, null as never))).toBe(Errno.EINVAL);
+    expect(() => chip.ack(3)).not.toThrow();
+  });
+
+  it("EventFdFile.signal (the kernel's eventfd_signal) refuses a count that is not a positive integer instead of lowering the counter", () => {
+    const efd = EventFd.create(10);
+    for (const n of [-5, 0, 1.5, Number.NaN, "1"]) expect(errnoOf(() => efd.file.signal(n as never))).toBe(Errno.EINVAL);
+    expect(efd.counter).toBe(10);
+    efd.file.signal();
+    expect(efd.counter).toBe(11);
+  });
+
+  it("a guest PIO write with a garbage address is a miss, not a TypeError", () => {
+    const { routing } = createRoutingTestVm({ arch: "ppc-booke" });
+    expect(routing.ioWrite("pio", null as never, 4, 0)).toBe(false);
+    expect(routing.ioWrite("pio", 1.5, 4, 0)).toBe(false);
+  });
+
+  it("getGsiRouting returns copies: mutating what it returned does not change the live table", () => {
+    const { routing, chip } = createRoutingTestVm({ arch: "ppc-booke" });
+    routing.setGsiRouting([msiRoute(2, 0x22), irqchipRoute(3, 0, 3)]);
+    const got = routing.getGsiRouting() as Array<Record<string, any>>;
+    got[0].msi.data = 0x99;
+    got[0].msi.addressLo = 0;
+    got[1].pin = 7;
+    routing.irqLineStatus(2, 1);
+    routing.irqLineStatus(3, 1);
+    expect(chip.calls.map((c) => (c.kind === "msi" ? [c.msg!.addressLo, c.msg!.data] : c.pin))).toEqual([[0xfee00000, 0x22], 3]);
+    expect(routing.getGsiRouting()).toEqual([msiRoute(2, 0x22), irqchipRoute(3, 0, 3)]);
+  });
+});
+
+function catchIt(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}

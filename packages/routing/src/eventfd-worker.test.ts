@@ -80,6 +80,15 @@ describe("eventfd across worker threads", () => {
     await w.worker.terminate();
   });
 
+  it("watch(): closing the eventfd ends the watch (the watcher count goes back to 0)", async () => {
+    const efd = EventFd.create();
+    efd.watch();
+    expect(efd.file.watchers).toBe(1);
+    efd.close();
+    for (let i = 0; i < 5; i++) await tick();
+    expect(efd.file.watchers).toBe(0);
+  });
+
   it("a semaphore eventfd signalled by a worker gives one wakeup per poll, taking 1", () => {
     const { routing } = createRoutingTestVm({ arch: "ppc-booke" });
     routing.setGsiRouting([irqchipRoute(4, 0, 4)]);
@@ -107,6 +116,67 @@ describe("eventfd across worker threads", () => {
     await w.worker.terminate();
     expect(() => EventFdSignaller.fromShareable({} as never)).toThrow(TypeError);
     expect(() => s.signal(0)).toThrow(RangeError);
+  });
+
+  it("worker signals pending up to 2^63 are folded exactly; one more adds nothing until a poll (no sign wrap, no loss)", () => {
+    const efd = EventFd.create();
+    const s = EventFdSignaller.fromShareable(efd.shareable());
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    for (let i = 0; i < 1024; i++) expect(s.signal(Number.MAX_SAFE_INTEGER)).toBe(true);
+    // 1024 * (2^53 - 1) is just below 2^63: the next one would block, so it adds nothing.
+    expect(s.signal(Number.MAX_SAFE_INTEGER)).toBe(false);
+    efd.poll();
+    expect(efd.counterBig).toBe(1024n * max);
+    expect(efd.file.pending).toBe(0);
+    expect(s.signal(Number.MAX_SAFE_INTEGER)).toBe(true);
+    efd.poll();
+    expect(efd.counterBig).toBe(1025n * max);
+    expect(efd.file.sentByWorkers).toBe(Number(1025n * max));
+  });
+
+  it("a signal made before the last close reaches the bound irqfd: the close takes the pending count, then hangs up", () => {
+    const { routing, chip } = createRoutingTestVm({ arch: "ppc-booke" });
+    routing.setGsiRouting([irqchipRoute(4, 0, 4)]);
+    const efd = EventFd.create();
+    routing.irqfd({ fd: efd, gsi: 4 });
+    const s = EventFdSignaller.fromShareable(efd.shareable());
+    expect(s.signal(2)).toBe(true);
+    efd.close();
+    expect(chip.pinCalls(4)).toEqual([[1, 0], [0, 0]]);
+    expect(routing.counters()).toMatchObject({ irqfds: 0, irqfdSignals: 2 });
+    expect(s.hungUp).toBe(true);
+    expect(s.signal(1)).toBe(false);
+  });
+
+  it("race: a worker signalling while the main thread closes the eventfd — every signal it was told went through is delivered", async () => {
+    const { routing } = createRoutingTestVm({ arch: "ppc-booke", chip: { record: false } });
+    routing.setGsiRouting([irqchipRoute(3, 0, 3)]);
+    const efd = EventFd.create();
+    routing.irqfd({ fd: efd, gsi: 3 });
+    const w = runWorker({ shareable: efd.shareable(), count: 1e12 });
+    // Let the worker run, poll a few times, then close while it is still signalling.
+    const sleep = () => new Promise<void>((r) => setTimeout(r, 2));
+    for (let i = 0; i < 2500 && efd.file.sentByWorkers < 10_000; i++) await sleep();
+    routing.pollEventfds();
+    for (let i = 0; i < 3; i++) await tick();
+    efd.close();
+    const { sent, hungUp } = await w.done;
+    await w.worker.terminate();
+    expect(hungUp).toBe(true);
+    expect(sent).toBeGreaterThan(0);
+    // Exactly what the worker's signal() calls reported as added, no more, no less.
+    expect(routing.counters().irqfdSignals).toBe(sent);
+  });
+
+  it("assign sees what a worker signalled before it: one assign-time injection, the count stays (as [routing-26])", () => {
+    const { routing, chip } = createRoutingTestVm({ arch: "ppc-booke" });
+    routing.setGsiRouting([irqchipRoute(4, 0, 4)]);
+    const efd = EventFd.create();
+    EventFdSignaller.fromShareable(efd.shareable()).signal(3);
+    routing.irqfd({ fd: efd, gsi: 4 });
+    expect(chip.pinCalls(4)).toEqual([[1, 0], [0, 0]]);
+    expect(efd.counter).toBe(3);
+    expect(efd.file.pending).toBe(0);
   });
 
   it("de-assign first delivers what workers signalled before it", () => {

@@ -19,8 +19,9 @@ import { Errno, FileHandle, OpenFile, Process, fail } from "@irqlab/core";
 import { show, showFlags } from "./show.js";
 import { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EVENTFD_MAX } from "./constants.js";
 import {
+  HUNG_UP,
+  MAX_PENDING,
   SHARED_EVENTFD_BYTES,
-  SLOT_HUNG_UP,
   SLOT_PENDING,
   SLOT_SENT,
   SLOT_SEQ,
@@ -44,7 +45,7 @@ let nextEventFdId = 1;
 
 interface SharedState {
   readonly buffer: SharedArrayBuffer;
-  readonly counts: BigInt64Array;
+  readonly counts: BigUint64Array;
   readonly words: Int32Array;
 }
 
@@ -104,8 +105,9 @@ export class EventFdFile extends OpenFile {
     this.wake();
   }
 
-  /** eventfd_signal(): the kernel's +n, saturating instead of failing; wakes waiters. */
+  /** eventfd_signal(): the kernel's +n (n >= 1), saturating instead of failing; wakes waiters. */
   signal(n = 1): void {
+    if (!Number.isSafeInteger(n) || n < 1) fail(Errno.EINVAL, `eventfd ${this.id}: signal of ${show(n)} (a positive integer)`);
     if (this.big === null && this.count + n <= MAX_SAFE) {
       this.count += n;
       this.added = Math.min(MAX_SAFE, this.added + n);
@@ -184,9 +186,14 @@ export class EventFdFile extends OpenFile {
   }
 
   protected override onRelease(): void {
-    if (this.shared) {
-      Atomics.store(this.shared.words, SLOT_HUNG_UP, 1);
-      Atomics.notify(this.shared.words, SLOT_SEQ);
+    const s = this.shared;
+    if (s !== null) {
+      // Take what workers wrote and mark the hang-up in one atomic step: a signal either made
+      // it before (and is delivered now, as the kernel's shutdown flushes a pending
+      // injection) or sees the hang-up and adds nothing.
+      const k = Atomics.exchange(s.counts, SLOT_PENDING, HUNG_UP);
+      Atomics.notify(s.words, SLOT_SEQ);
+      if (k !== 0n && this.counterBig + k <= EVENTFD_MAX) this.write(k);
     }
     const w = this.priorityWaiter;
     if (w !== null) w.hangup(this);
@@ -200,8 +207,8 @@ export class EventFdFile extends OpenFile {
   shareable(): EventFdShareable {
     if (this.shared === null) {
       const buffer = new SharedArrayBuffer(SHARED_EVENTFD_BYTES);
-      this.shared = { buffer, counts: new BigInt64Array(buffer, 0, 2), words: new Int32Array(buffer, 0, 6) };
-      if (this.released) Atomics.store(this.shared.words, SLOT_HUNG_UP, 1);
+      this.shared = { buffer, counts: new BigUint64Array(buffer, 0, 2), words: new Int32Array(buffer, 0, 5) };
+      if (this.released) Atomics.store(this.shared.counts, SLOT_PENDING, HUNG_UP);
     }
     return { kind: "irqlab.eventfd", id: this.id, buffer: this.shared.buffer };
   }
@@ -212,7 +219,7 @@ export class EventFdFile extends OpenFile {
 
   /** Counts workers wrote that `poll` has not taken yet. */
   get pending(): number {
-    return this.shared === null ? 0 : Number(Atomics.load(this.shared.counts, SLOT_PENDING));
+    return this.shared === null ? 0 : Number(Atomics.load(this.shared.counts, SLOT_PENDING) & MAX_PENDING);
   }
 
   /** Every count workers ever wrote. */
@@ -227,11 +234,19 @@ export class EventFdFile extends OpenFile {
    */
   poll(): number {
     const s = this.shared;
+    // Only the release sets HUNG_UP (on this thread), so while open the word is a plain count.
     if (s === null || this.released) return 0;
     const k = Atomics.exchange(s.counts, SLOT_PENDING, 0n);
     if (k === 0n) return 0;
     if (this.counterBig + k > EVENTFD_MAX) {
-      Atomics.add(s.counts, SLOT_PENDING, k);
+      // Put it back (saturating below HUNG_UP; workers may have added meanwhile).
+      let cur = Atomics.load(s.counts, SLOT_PENDING);
+      for (;;) {
+        const next = cur + k > MAX_PENDING ? MAX_PENDING : cur + k;
+        const seen = Atomics.compareExchange(s.counts, SLOT_PENDING, cur, next);
+        if (seen === cur) break;
+        cur = seen;
+      }
       return 0;
     }
     this.write(k);
@@ -248,8 +263,15 @@ export class EventFdFile extends OpenFile {
     const s = this.shared!;
     let stopped = false;
     this.watchers++;
+    const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
+      this.watchers--;
+      Atomics.notify(s.words, SLOT_SEQ);
+    };
     const loop = (): void => {
-      if (stopped || this.released) return;
+      if (stopped) return;
+      if (this.released) return stop();
       const seq = Atomics.load(s.words, SLOT_SEQ);
       this.poll();
       const w = waitAsync(s.words, SLOT_SEQ, seq);
@@ -257,12 +279,7 @@ export class EventFdFile extends OpenFile {
       else setImmediate(loop);
     };
     loop();
-    return () => {
-      if (stopped) return;
-      stopped = true;
-      this.watchers--;
-      Atomics.notify(s.words, SLOT_SEQ);
-    };
+    return stop;
   }
 }
 

@@ -31,6 +31,7 @@ import {
   injectable,
   type HasCounters,
   type HasDumpState,
+  type AdapterRoute,
   type IrqChip,
   type MsiMessage,
   type Tracer,
@@ -65,6 +66,7 @@ import { copyEntries, routeTypeName, validateEntries } from "./route-validation.
 import { decodeIrqRoutingEntries, decodeIrqRoutingHeader, type AnyRoutingEntry } from "./routing-entry-codec.js";
 import { RoutingTable, type ChipResolver, type CompiledRoute } from "./routing-table.js";
 import { emit } from "./trace.js";
+import { isU32, structArg, u32Arg } from "./input.js";
 import { decodeIoeventfd, decodeIrqfd, decodeMsi, type MsiArg } from "./uapi-structs.js";
 
 /** An eventfd as irqfd/ioeventfd take it: a descriptor number in the VM's process, or a handle. */
@@ -136,9 +138,11 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     this.table = this.profile.defaultTable === "identity" ? RoutingTable.identity(this) : RoutingTable.empty();
     vm.irqchips.onChange(() => this.chipsChanged());
     vm.ackNotifiers.subscribe((chip, pin) => this.acked(chip, pin));
-    // kvm_irqfd_release(): a released VM deactivates every irqfd (its eventfds are free again).
+    // kvm_vm_release(): every irqfd is deactivated (its eventfds are free again) and the
+    // I/O buses go with their ioeventfds.
     vm.onDestroy(() => {
       for (const irqfd of this.irqfdList) this.shutdownIrqfd(irqfd, "VM destroyed");
+      this.ioeventfds.clear();
     });
     this.chipsChanged();
   }
@@ -195,7 +199,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
 
   /** The entries of the current table, in the order they were set. */
   getGsiRouting(): AnyRoutingEntry[] {
-    return this.table.entries.map((e) => ({ ...e }));
+    return this.table.entries;
   }
 
   /**
@@ -205,6 +209,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   setGsiRouting(entries: readonly AnyRoutingEntry[], flags = 0): number {
     this.vm.checkCaller();
     this.checkRoutingIoctl();
+    if (!Array.isArray(entries)) fail(Errno.EFAULT, `KVM_SET_GSI_ROUTING entries: ${show(entries)} is not an array`);
     return this.setRouting(entries.length, flags, () => entries);
   }
 
@@ -247,7 +252,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     this.tableUpdates++;
     // irqfds read the live table on every injection: nothing cached to refresh (§9.4).
     if (this.tracer.enabled) {
-      emit(this.tracer, "routing.table.update", { reason, entries: table.entries.length, nrRtEntries: table.nrRtEntries });
+      emit(this.tracer, "routing.table.update", { reason, entries: table.size, nrRtEntries: table.nrRtEntries });
     }
   }
 
@@ -261,11 +266,24 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   setIrq(sourceId: number, gsi: number, level: number): number {
     const t = this.table;
     if (t.identity) return this.setIrqIdentity(t, sourceId, gsi, level);
-    const routes = gsi < t.nrRtEntries ? t.map[gsi] : null;
-    if (routes === null || routes === undefined) return -1;
+    if (!(gsi >= 0 && gsi < t.nrRtEntries)) return -1;
+    const end = t.first[gsi + 1];
     let result = -1;
-    for (let i = 0; i < routes.length; i++) {
-      const r = deliver(routes[i], level, sourceId);
+    for (let s = t.first[gsi]; s < end; s++) {
+      const chip = t.targets[t.target[s]];
+      if (chip === null) continue;
+      let r: number;
+      switch (t.type[s]) {
+        case KVM_IRQ_ROUTING_IRQCHIP:
+          r = chip.setIrq(t.pin[s], level, sourceId);
+          break;
+        case KVM_IRQ_ROUTING_MSI:
+          r = chip.deliverMsi!(t.items[t.item[s]] as MsiMessage, level, sourceId);
+          break;
+        default:
+          r = chip.deliverAdapter!(t.items[t.item[s]] as AdapterRoute, level);
+          break;
+      }
       if (r < 0) continue;
       result = r + (result < 0 ? 0 : result);
     }
@@ -276,7 +294,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     const chip = t.identityChip;
     const raw = this.profile.rawStatus;
     if (chip === null) return raw ? ENODEV_STATUS : -1;
-    if (gsi >= chip.pins) return raw ? EINVAL_STATUS : -1;
+    if (!(gsi >= 0 && gsi < chip.pins)) return raw ? EINVAL_STATUS : -1;
     const r = chip.setIrq(gsi, level, sourceId);
     return raw || r >= 0 ? r : -1;
   }
@@ -285,7 +303,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   irqLine(gsi: number, level: number): number {
     this.vm.checkCaller();
     this.checkIrqLineIoctl();
-    this.line(gsi >>> 0, level | 0);
+    this.line(u32Arg(gsi, "KVM_IRQ_LINE irq"), u32Arg(level, "KVM_IRQ_LINE level") | 0);
     return 0;
   }
 
@@ -293,7 +311,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   irqLineStatus(gsi: number, level: number): number {
     this.vm.checkCaller();
     this.checkIrqLineIoctl();
-    return this.line(gsi >>> 0, level | 0);
+    return this.line(u32Arg(gsi, "KVM_IRQ_LINE_STATUS irq"), u32Arg(level, "KVM_IRQ_LINE_STATUS level") | 0);
   }
 
   /** KVM_IRQ_LINE on a struct kvm_irq_level buffer (nothing is written back). */
@@ -336,12 +354,19 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   signalMsi(msg: MsiArg): number {
     this.vm.checkCaller();
     this.checkSignalMsiIoctl();
-    const flags = msg.flags ?? 0;
-    if (typeof flags !== "number") fail(Errno.EINVAL, `KVM_SIGNAL_MSI flags ${show(flags)}`);
+    structArg(msg, "KVM_SIGNAL_MSI argument");
+    // A message already in normal form goes to the controller as it is (no copy per call).
     const m: MsiMessage =
-      typeof msg.flags === "number" && typeof msg.devid === "number"
+      isU32(msg.addressLo) && isU32(msg.addressHi) && isU32(msg.data) && isU32(msg.flags) && isU32(msg.devid)
         ? (msg as MsiMessage)
-        : { addressLo: msg.addressLo, addressHi: msg.addressHi, data: msg.data, flags, devid: msg.devid ?? 0 };
+        : {
+            addressLo: u32Arg(msg.addressLo, "KVM_SIGNAL_MSI address_lo"),
+            addressHi: u32Arg(msg.addressHi, "KVM_SIGNAL_MSI address_hi"),
+            data: u32Arg(msg.data, "KVM_SIGNAL_MSI data"),
+            flags: u32Arg(msg.flags === undefined ? 0 : msg.flags, "KVM_SIGNAL_MSI flags"),
+            devid: u32Arg(msg.devid === undefined ? 0 : msg.devid, "KVM_SIGNAL_MSI devid"),
+          };
+    const flags = m.flags;
     return this.sendMsi(m, flags);
   }
 
@@ -381,7 +406,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   /** KVM_IRQFD: assigns (or with DEASSIGN removes) an irqfd. Returns 0. */
   irqfd(args: IrqfdArgs): number {
     this.vm.checkCaller();
-    const gsi = args.gsi;
+    const gsi = structArg(args, "KVM_IRQFD argument").gsi;
     if (!Number.isInteger(gsi) || gsi < -0x80000000 || gsi > 0xffffffff) {
       fail(Errno.EINVAL, `KVM_IRQFD gsi ${show(gsi)} is not a u32`);
     }
@@ -437,10 +462,6 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
         newResampler = true;
       }
     }
-    const bound = eventfd.priorityWaiter;
-    if (bound instanceof Irqfd && bound.host instanceof GsiRouting && bound.host.vm.destroyed) {
-      bound.host.shutdownIrqfd(bound, "VM destroyed");
-    }
     if (eventfd.priorityWaiter !== null) {
       if (newResampler && this.profile.failedAssignDeasserts) {
         // The kernel's failure path shuts the just-created resampler down: one de-assert.
@@ -448,6 +469,9 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
       }
       fail(Errno.EBUSY, `KVM_IRQFD: eventfd ${eventfd.id} already backs an irqfd`);
     }
+    // What workers signalled before the call is in the eventfd when it is bound (as a write
+    // that completed before KVM_IRQFD would be): the assign-time injection below sees it.
+    eventfd.poll();
     const irqfd = new Irqfd(this, eventfd, gsi, resampler, resamplefd);
     if (resampler !== null) {
       if (newResampler) {
@@ -507,10 +531,6 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     this.irqfdWakeups++;
     this.irqfdSignals += signals;
     if (signals > 1) this.irqfdCoalesced += signals - 1;
-    if (this.vm.destroyed) {
-      this.shutdownIrqfd(irqfd, "VM destroyed");
-      return;
-    }
     if (this.profile.atomicAssert) {
       // book3s kvm_arch_set_irq_inatomic(): level 1 on source 0, never "would block".
       irqfd.injections++;
@@ -594,7 +614,8 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
    * routing table maps to `gsi`. Returns the unregister function.
    */
   registerAckNotifier(gsi: number, fn: AckNotifier): () => void {
-    const g = gsi >>> 0;
+    if (typeof fn !== "function") fail(Errno.EINVAL, `ack notifier ${show(fn)} is not a function`);
+    const g = u32Arg(gsi, "ack notifier gsi");
     this.ackNotifiers.set(g, [...(this.ackNotifiers.get(g) ?? []), fn]);
     this.ackNotifierCount++;
     let done = false;
@@ -626,6 +647,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   /** KVM_IOEVENTFD (assign, or remove with KVM_IOEVENTFD_FLAG_DEASSIGN). Returns 0. */
   ioeventfd(args: IoeventfdArgs & { fd: EventFdRef }): number {
     this.vm.checkCaller();
+    structArg(args, "KVM_IOEVENTFD argument");
     const resolve = () => this.resolveEventFd(args.fd, "KVM_IOEVENTFD fd");
     const flags = args.flags ?? 0;
     if (typeof flags !== "number") fail(Errno.EINVAL, `KVM_IOEVENTFD flags ${show(flags)}`);
@@ -707,10 +729,9 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
       const c = t.identityChip;
       lines.push(`routing (${this.profile.arch}, ${mode}): identity, GSI n -> ${c ? `${c.name} (irqchip 0) pin n, n < ${c.pins}` : "irqchip 0 (none registered)"}`);
     } else {
-      lines.push(`routing (${this.profile.arch}, ${mode}): ${t.entries.length} entries, nr_rt_entries ${t.nrRtEntries}`);
+      lines.push(`routing (${this.profile.arch}, ${mode}): ${t.size} entries, nr_rt_entries ${t.nrRtEntries}`);
       for (let g = 0; g < t.nrRtEntries; g++) {
-        const routes = t.map[g];
-        if (routes) lines.push(`  GSI ${g}: ${routes.map(describeRoute).join(", ")}`);
+        if (t.first[g] !== t.first[g + 1]) lines.push(`  GSI ${g}: ${t.routes(g).map(describeRoute).join(", ")}`);
       }
     }
     for (const i of this.irqfdList) {
@@ -724,22 +745,6 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
       lines.push(`  ioeventfd ${r.bus} 0x${r.addr.toString(16)} len ${r.len}${r.datamatch === null ? "" : ` = 0x${r.datamatch.toString(16)}`} -> eventfd ${r.eventfd}`);
     }
     return lines.join("\n");
-  }
-}
-
-/** One route's set callback. */
-function deliver(r: CompiledRoute, level: number, sourceId: number): number {
-  const chip = r.chip;
-  if (chip === null) return -1;
-  switch (r.type) {
-    case KVM_IRQ_ROUTING_IRQCHIP:
-      return chip.setIrq(r.pin, level, sourceId);
-    case KVM_IRQ_ROUTING_MSI:
-      return chip.deliverMsi!(r.msi!, level, sourceId);
-    case KVM_IRQ_ROUTING_S390_ADAPTER:
-      return chip.deliverAdapter!(r.adapter!, level);
-    default:
-      return -1;
   }
 }
 

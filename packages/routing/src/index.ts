@@ -7,7 +7,7 @@
  *      │ EventFd.write()       irqLine(gsi, level)        signalMsi(msg)
  *      │ (worker: EventFdSignaller.signal + pollEventfds)       │
  *      v                             │                          │
- *    irqfd ───────> RoutingTable: map[gsi] -> routes ──────────────┐
+ *    irqfd ───────> RoutingTable: first[gsi].. -> route slots ─────┐
  *      ^                 │ fan-out, results summed              (MSI controller)
  *      │                 v                                          v
  *      │     IrqChip.setIrq(pin, level, src) | deliverMsi(msg) | deliverAdapter(route)

@@ -32,6 +32,17 @@ describe("KVM_IOEVENTFD", () => {
     expect(errnoOf(() => routing.ioeventfd({ fd: efd, addr: 0x1000, len: 4, flags: DEASSIGN }))).toBe(Errno.ENOENT);
   });
 
+  it("destroying the VM removes its ioeventfds (kvm_vm_release tears the I/O buses down): no MMIO slot stays mapped", () => {
+    const { vm, routing } = createRoutingTestVm({ arch: "ppc-booke" });
+    const efd = EventFd.create();
+    routing.ioeventfd({ fd: efd, addr: 0x1000, len: 4 });
+    routing.ioeventfd({ fd: efd, addr: 0x10, len: 1, flags: KVM_IOEVENTFD_FLAG_PIO });
+    vm.destroy();
+    expect(routing.ioeventfds.list()).toEqual([]);
+    expect(routing.ioWrite("pio", 0x10, 1, 0)).toBe(false);
+    expect(efd.counter).toBe(0);
+  });
+
   it("assign checks run in KVM's order: len, wrap, flags, len 0 with DATAMATCH, then the descriptor", () => {
     const { routing } = createRoutingTestVm({ arch: "ppc-booke" });
     const efd = EventFd.create();

@@ -149,7 +149,7 @@ export class IoeventfdBus {
    * ioeventfd took it.
    */
   write(bus: IoeventfdBusName, addr: number | bigint, len: number, value: number): boolean {
-    const a = typeof addr === "bigint" ? addr : BigInt(addr);
+    const a = toBig(addr);
     for (const r of this.regs) {
       if (r.bus === bus && r.addr === a && this.matches(r, len, value)) {
         this.fire(r);

@@ -80,8 +80,33 @@ describe("GsiAllocator and MaskableIrqfd (patterns 5 and 6)", () => {
     v.setMessage(msg(2));
     v.eventfd.write(1);
     expect(chip.calls.filter((c) => c.level === 1).map((c) => c.msg!.data)).toEqual([2]);
+    // A message the table refuses (flags 2) changes nothing: the route and the next signal keep data 2.
+    expect(errnoOf(() => v.setMessage({ ...msg(3), flags: 2 }))).toBe(Errno.EINVAL);
+    v.eventfd.write(1);
+    expect(chip.calls.filter((c) => c.level === 1).map((c) => c.msg!.data)).toEqual([2, 2]);
+    v.mask();
+    v.unmask();
+    expect(alloc.routing.getGsiRouting()).toContainEqual(msiRoute(v.gsi, 2, 0xe0000140));
     v.dispose();
     expect(errnoOf(() => v.unmask())).toBe(Errno.EBADF);
+  });
+
+  it("a failed unmask (the eventfd already backs another irqfd: EBUSY) changes nothing: no route, no GSI, still masked", () => {
+    const { routing, alloc } = setup();
+    const efd = EventFd.create();
+    routing.irqfd({ fd: efd, gsi: 5 });
+    const before = routing.getGsiRouting();
+    const v = new MaskableIrqfd(alloc, efd, msg(7));
+    expect(errnoOf(() => v.unmask())).toBe(Errno.EBUSY);
+    expect(routing.getGsiRouting()).toEqual(before);
+    expect(alloc.allocated).toBe(0);
+    expect([v.gsi, v.masked]).toEqual([-1, true]);
+    // An unmasked vector keeps its GSI and route when a later unmask of another one fails.
+    const ok = new MaskableIrqfd(alloc, EventFd.create(), msg(8));
+    ok.unmask();
+    expect(errnoOf(() => v.unmask())).toBe(Errno.EBUSY);
+    expect(routing.getGsiRouting()).toEqual([...before, msiRoute(ok.gsi, 8, 0xe0000140)]);
+    expect(alloc.allocated).toBe(1);
   });
 
   it("allocator ranges are validated and free GSIs are reused", () => {

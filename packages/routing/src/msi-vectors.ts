@@ -97,23 +97,44 @@ export class MaskableIrqfd {
     return this.masked_ ? this.eventfd.counter : 0;
   }
 
-  /** Changes the message; an unmasked vector's route is committed now. */
+  /** Changes the message; an unmasked vector's route is committed now (a refused one changes nothing). */
   setMessage(msg: MsiMessage): void {
+    const old = this.message;
     this.message = { ...msg };
     if (!this.masked_ && !this.disposed) {
-      this.allocator.setRoute(this.gsi_, this.route());
-      this.allocator.commit();
+      this.allocator.setRoute(this.gsi_, this.route(this.gsi_));
+      try {
+        this.allocator.commit();
+      } catch (e) {
+        this.message = old;
+        this.allocator.setRoute(this.gsi_, this.route(this.gsi_));
+        throw e;
+      }
     }
   }
 
-  /** Routes first, then the irqfd (which injects a pending count once). */
+  /**
+   * Routes first, then the irqfd (which injects a pending count once). A failure (the commit's
+   * errno, or the irqfd's, e.g. EBUSY) undoes both and leaves the vector masked.
+   */
   unmask(): void {
     if (this.disposed) fail(Errno.EBADF, "MSI vector is disposed");
     if (!this.masked_) return;
-    if (this.gsi_ < 0) this.gsi_ = this.allocator.allocate();
-    this.allocator.setRoute(this.gsi_, this.route());
-    this.allocator.commit();
-    this.allocator.routing.irqfd({ fd: this.eventfd, gsi: this.gsi_ });
+    const fresh = this.gsi_ < 0;
+    const gsi = fresh ? this.allocator.allocate() : this.gsi_;
+    this.allocator.setRoute(gsi, this.route(gsi));
+    let committed = false;
+    try {
+      this.allocator.commit();
+      committed = true;
+      this.allocator.routing.irqfd({ fd: this.eventfd, gsi });
+    } catch (e) {
+      this.allocator.setRoute(gsi, null);
+      if (committed) this.allocator.commit();
+      if (fresh) this.allocator.free(gsi);
+      throw e;
+    }
+    this.gsi_ = gsi;
     this.masked_ = false;
   }
 
@@ -135,10 +156,10 @@ export class MaskableIrqfd {
     this.disposed = true;
   }
 
-  private route(): RoutingEntry {
+  private route(gsi: number): RoutingEntry {
     const m = this.message;
     return {
-      gsi: this.gsi_,
+      gsi,
       type: KVM_IRQ_ROUTING_MSI,
       flags: m.flags,
       msi: { addressLo: m.addressLo, addressHi: m.addressHi, data: m.data, flags: m.flags, devid: m.devid },

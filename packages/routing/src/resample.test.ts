@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { Errno, errnoOf } from "@irqlab/core";
 import {
   EventFd,
+  GsiAllocator,
+  MaskableIrqfd,
+  RecordingChip,
   KVM_IRQFD_FLAG_DEASSIGN,
   KVM_IRQFD_FLAG_RESAMPLE,
   createRoutingTestVm,
@@ -81,6 +84,22 @@ describe("resampling irqfds", () => {
     routing.setGsiRouting([irqchipRoute(11, 0, 7), irqchipRoute(10, 0, 7)]);
     chip.ack(7);
     expect([r10.counter, r11.counter]).toEqual([1, 1]);
+  });
+
+  it("[routing-22] a lone resampler on the earlier of two GSIs sharing a pin never sees the EOI: its line stays asserted (irqfd_resample_pin_shared_first_gsi); on the later GSI it resamples (…_last_gsi)", () => {
+    for (const [gsi, acked] of [[10, false], [11, true]] as const) {
+      const { routing, chip } = booke();
+      routing.setGsiRouting([irqchipRoute(10, 0, 7), irqchipRoute(11, 0, 7)]);
+      const efd = EventFd.create();
+      const rfd = EventFd.create();
+      routing.irqfd({ fd: efd, gsi, flags: RESAMPLE, resamplefd: rfd });
+      efd.write(1);
+      chip.ack(7);
+      chip.ack(7);
+      expect(rfd.counter).toBe(acked ? 2 : 0);
+      expect(chip.line(7)).toBe(!acked);
+      expect(routing.counters()).toMatchObject({ acks: 2, ackedGsis: acked ? 2 : 0 });
+    }
   });
 
   it("[routing-38] removing the last resample irqfd of a GSI de-asserts it on source 1 and removes its ack notifier", () => {
@@ -177,17 +196,54 @@ describe("resampling irqfds", () => {
     }
   });
 
-  it("a GSI whose level source is never acked keeps its line: the pitfall resamplefd exists for (INTx only, never MSI)", () => {
+  it("pitfall: resample is for INTx only, never MSI — an INTx line is held until the EOI reaches the resampler; an MSI GSI never resamples", () => {
     const { routing, chip } = booke();
+    // INTx (IRQCHIP route): without the guest's EOI reaching the ack notifiers the device is
+    // never told to re-check, and the line stays up.
     const efd = EventFd.create();
     const rfd = EventFd.create();
     routing.irqfd({ fd: efd, gsi: 5, flags: RESAMPLE, resamplefd: rfd });
     efd.write(1);
-    // Without the guest's EOI reaching the ack notifiers the device is never told to re-check.
     expect(rfd.counter).toBe(0);
     expect(chip.line(5)).toBe(true);
     chip.ack(5);
     expect(rfd.counter).toBe(1);
+    expect(chip.line(5)).toBe(false);
+    // MSI: nothing is held and nothing ever acks the GSI, so a device that waits for its
+    // resamplefd before re-arming would wait forever. MSI vectors must use plain irqfds.
+    const mfd = EventFd.create();
+    const mrfd = EventFd.create();
+    routing.irqfd({ fd: mfd, gsi: 9, flags: RESAMPLE, resamplefd: mrfd });
+    mfd.write(1);
+    for (let pin = 0; pin < 256; pin++) chip.ack(pin);
+    mfd.write(1);
+    expect(chip.calls.filter((c) => c.kind === "msi").map((c) => [c.msg!.data, c.level])).toEqual([[0x99, 1], [0x99, 1]]);
+    expect(mrfd.counter).toBe(0);
+    const v = new MaskableIrqfd(new GsiAllocator(routing, 64, 128), EventFd.create(), { addressLo: 0xe0000140, addressHi: 0, data: 1, flags: 0, devid: 0 });
+    v.unmask();
+    expect(routing.irqfdOf(v.eventfd)!.resample).toBe(false);
+  });
+
+  it("pitfall: a GSI is not a unique route key — routes are keyed by (gsi, irqchip, pin)", () => {
+    const { vm, routing, chip } = booke();
+    const second = new RecordingChip({ name: "second", index: 1, pins: 24 }).attach(vm);
+    // One GSI, the same pin number on two controllers: two routes (PIC + IOAPIC style).
+    // Two GSIs on one (irqchip, pin): both inject it. Only a repeated (gsi, irqchip) is refused.
+    routing.setGsiRouting([irqchipRoute(4, 0, 1), irqchipRoute(4, 1, 1), irqchipRoute(7, 0, 1)]);
+    expect(routing.irqLineStatus(4, 1)).toBe(2);
+    expect(routing.irqLineStatus(7, 1)).toBe(1);
+    expect(chip.pinCalls(1)).toEqual([[1, 0], [1, 0]]);
+    expect(second.pinCalls(1)).toEqual([[1, 0]]);
+    expect(errnoOf(() => routing.setGsiRouting([irqchipRoute(4, 0, 1), irqchipRoute(4, 0, 2)]))).toBe(Errno.EINVAL);
+    // Acks are looked up by (irqchip, pin): pin 1 of chip 1 is GSI 4's; pin 1 of chip 0 went
+    // to the later entry, GSI 7.
+    const seen: number[] = [];
+    routing.registerAckNotifier(4, (g) => seen.push(g));
+    routing.registerAckNotifier(7, (g) => seen.push(g));
+    second.ack(1);
+    chip.ack(1);
+    expect(seen).toEqual([4, 7]);
+    expect([routing.routingTable.ackGsi(1, 1), routing.routingTable.ackGsi(0, 1)]).toEqual([4, 7]);
   });
 
   it("registerAckNotifier runs on acks of pins mapped to its GSI, until unregistered", () => {

@@ -29,6 +29,7 @@ import {
   type RoutingEntry,
 } from "@irqlab/core";
 import { show } from "./show.js";
+import { isU32Like } from "./input.js";
 import type { ArchProfile } from "./arch-profile.js";
 import { KVM_MAX_IRQ_ROUTES } from "./constants.js";
 import type { AnyRoutingEntry } from "./routing-entry-codec.js";
@@ -54,9 +55,8 @@ export function routeTypeName(type: number): string {
 
 /** A u32 field of a typed entry (negative integers wrap as in C; other values are EINVAL). */
 function u32(v: unknown, what: string, i: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
-    fail(Errno.EINVAL, `routing entry ${i}: ${what} ${show(v)} is not a u32`);
-  }
+  if (typeof v === "number" && v >>> 0 === v) return v;
+  if (!isU32Like(v)) fail(Errno.EINVAL, `routing entry ${i}: ${what} ${show(v)} is not a u32`);
   return v >>> 0;
 }
 

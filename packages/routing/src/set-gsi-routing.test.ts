@@ -318,6 +318,14 @@ describe("property: a routing update applies whole or fails whole", () => {
         }
         applied++;
         expect(routing.getGsiRouting()).toEqual(entries);
+        // The reverse map: an ack of (irqchip, pin) names the GSI of the last entry naming it.
+        const lastGsi = new Map<string, number>();
+        for (const e of entries) if (e.type === 1) lastGsi.set(`${e.irqchip}:${e.pin}`, e.gsi);
+        for (const irqchip of [0, 1, 2]) {
+          for (const pin of [0, 1, 2, 3, 5, 8, 13, 20, 255, 256, 300]) {
+            expect(routing.routingTable.ackGsi(irqchip, pin)).toBe(lastGsi.get(`${irqchip}:${pin}`) ?? -1);
+          }
+        }
         // Every GSI delivers exactly its routes, in array order.
         for (let g = 0; g <= 13; g++) {
           chip.clear();
@@ -367,6 +375,50 @@ describe("property: a routing update applies whole or fails whole", () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("property: updates and controller changes, interleaved", () => {
+  it("after any sequence of updates (valid or not) and controllers coming and going, injection and acks follow the last accepted table", () => {
+    type Op = { kind: "set"; entries: RoutingEntry[] } | { kind: "attach" } | { kind: "detach" };
+    const opArb: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 4, arbitrary: fc.array(entryArb, { maxLength: 12 }).map((entries) => ({ kind: "set" as const, entries })) },
+      { weight: 1, arbitrary: fc.constant({ kind: "attach" as const }) },
+      { weight: 1, arbitrary: fc.constant({ kind: "detach" as const }) },
+    );
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 12 }), (ops) => {
+        const { vm, routing, chip } = createRoutingTestVm({ arch: "ppc-booke" });
+        let second: RecordingChip | null = null;
+        let table: RoutingEntry[] = [];
+        for (const op of ops) {
+          if (op.kind === "attach" && second === null) second = new RecordingChip({ name: "second", index: 1, pins: 16, routeTypes: [1] }).attach(vm);
+          else if (op.kind === "detach" && second !== null) {
+            second.detach();
+            second = null;
+          } else if (op.kind === "set") {
+            const want = expectedErrno(op.entries, second ? { 0: 256, 1: 16 } : { 0: 256 });
+            expect(errnoOf(() => routing.setGsiRouting(op.entries))).toBe(want);
+            if (want === 0) table = op.entries;
+          }
+          // Model: a route delivers (1) when its controller is there now; else it is kept but gives -1.
+          expect(routing.getGsiRouting()).toEqual(table);
+          for (let g = 0; g <= 13; g++) {
+            const live = table.filter((e) => e.gsi === g && (e.type !== 1 || e.irqchip === 0 || second !== null)).length;
+            chip.clear();
+            second?.clear();
+            expect(routing.irqLineStatus(g, 1)).toBe(live === 0 ? -1 : live);
+          }
+          const last = new Map<string, number>();
+          for (const e of table) if (e.type === 1) last.set(`${e.irqchip}:${e.pin}`, e.gsi);
+          for (const [key, gsi] of last) {
+            const [irqchip, pin] = key.split(":").map(Number);
+            expect(routing.routingTable.ackGsi(irqchip, pin)).toBe(gsi);
+          }
+        }
+      }),
+      { numRuns: 150 },
     );
   });
 });
