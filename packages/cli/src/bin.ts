@@ -6,6 +6,8 @@
  */
 // reflect-metadata must load before any decorated class: @irqlab/core's entry imports it first.
 import "@irqlab/core";
-import { main } from "./program.js";
+import { main, quietOnClosedPipe } from "./program.js";
 
+quietOnClosedPipe(process.stdout);
+quietOnClosedPipe(process.stderr);
 process.exitCode = await main(process.argv.slice(2));

@@ -4,6 +4,7 @@ import { loadWorkload, resolveCosts, runCompare } from "./compare.js";
 import { CliError } from "./errors.js";
 import { loadPluginSet, pluginSetFrom, type PluginSet } from "./plugins.js";
 import { renderHtmlReport } from "./report/html.js";
+import { lineChart, niceScale, ninesScale } from "./report/svg.js";
 import { formatCompareTable } from "./report/table.js";
 import { fakeControllerModule } from "./test-support/fake-controller.js";
 import { fakeRoutingLib } from "./test-support/fake-routing.js";
@@ -157,6 +158,11 @@ describe("compare options and errors", () => {
     expect(() => runCompare(fake, { controllers: ["nope"] })).toThrow(/unknown controller "nope" \(available: fake\)/);
   });
 
+  it("controller ids are matched ignoring case (the table prints XICS, the id is xics)", () => {
+    const r = runCompare(real, { controllers: ["XICS", "Mpic-4.2"], workload: "ipi-storm", duration: "1ms", deterministic: true });
+    expect(r.controllers.map((c) => c.id)).toEqual(["xics", "mpic-4.2"]);
+  });
+
   it("an unknown workload name that is no file either is a usage error listing the built-ins", () => {
     try {
       loadWorkload("no-such-workload");
@@ -182,8 +188,68 @@ describe("compare options and errors", () => {
   it("the HTML report is self-contained: inline SVG charts, no scripts, no external resources", () => {
     const html = renderHtmlReport(runCompare(real, { workload: "ipi-storm", duration: "1ms", deterministic: true }));
     expect(html).toMatch(/^<!doctype html>/);
-    expect((html.match(/<svg /g) ?? []).length).toBe(4);
+    expect((html.match(/<svg /g) ?? []).length).toBe(5);
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     expect(html).toContain("Latency from raise to handler");
+  });
+});
+
+describe("HTML report charts", () => {
+  it("[report-overlap] a controller whose latency curve equals another's is drawn dashed and named in the legend", () => {
+    const pts: [number, number][] = [
+      [0, 100],
+      [50, 200],
+      [100, 900],
+    ];
+    const svg = lineChart({
+      title: "t",
+      series: [
+        { name: "A", points: pts },
+        { name: "B", points: pts.map(([p, v]) => [p, v]) },
+      ],
+      xLabel: "x",
+      yLabel: "y",
+      xTicks: [[0, "0"]],
+    });
+    expect(svg).toContain("B (= A)");
+    expect(svg).toMatch(/stroke-dasharray="7 4"/);
+  });
+
+  it("[report-ticks] axes step by 1, 2 or 5 times a power of ten (no 1.25 or 3.75 ticks)", () => {
+    expect(niceScale(3.8)).toEqual({ max: 4, step: 1 });
+    expect(niceScale(11559)).toEqual({ max: 15000, step: 5000 });
+    expect(niceScale(9610)).toEqual({ max: 10000, step: 2000 });
+    expect(niceScale(0)).toEqual({ max: 1, step: 0.25 });
+  });
+
+  it("[report-tail] the latency distribution puts p90, p99 and p99.9 evenly apart (the tail is not squeezed into the right edge)", () => {
+    expect(ninesScale(0)).toBe(0);
+    expect(ninesScale(90)).toBeCloseTo(1);
+    expect(ninesScale(99)).toBeCloseTo(2);
+    expect(ninesScale(99.9)).toBeCloseTo(3);
+    expect(ninesScale(100)).toBe(3.5);
+  });
+
+  it("[report-requests] the requests chart sums to raised; redundant handler calls are a chart of their own", () => {
+    const report = runCompare(real, {
+      workload: validateWorkload({ name: "t", vcpus: 1, duration: "1ms", devices: [{ name: "d", kind: "intx", rate: 10000, arrival: "periodic" }] }),
+      controllers: ["xics"],
+      deterministic: true,
+    });
+    const x = report.controllers[0];
+    expect(x.counts.redundant).toBeGreaterThan(0);
+    const html = renderHtmlReport(report);
+    expect(html).toContain("Interrupt requests: delivered + coalesced + lost + pending = raised");
+    // The request stack is labelled with the raised total, not raised + redundant.
+    const requests = html.split("Interrupt requests:")[1].split("</svg>")[0];
+    expect(requests).toContain(`>${x.counts.raised}</text>`);
+    expect(requests).not.toContain("redundant");
+    expect(html).toContain("Handler calls: delivering vs redundant");
+  });
+
+  it("[report-table] the percentiles are an HTML table (not a clipped pre line) and the table legend explains redundant deliveries", () => {
+    const html = renderHtmlReport(runCompare(real, { workload: "ipi-storm", duration: "1ms", deterministic: true }));
+    expect(html).toMatch(/<table class="pct"><tr><th>controller<\/th><th>p0<\/th>.*<th>p99\.9<\/th><th>max<\/th>/);
+    expect(html).toContain("redundant deliveries: handler calls that found no new event");
   });
 });

@@ -11,7 +11,7 @@ import { loadPluginSet, selectDrivers, type LoadOptions, type PluginSet } from "
 import { COST_KEYS, DEFAULT_COSTS, type CostModel } from "./sim/cost-model.js";
 import { runController, type ControllerResult } from "./sim/runner.js";
 import { BUILTIN_WORKLOADS, builtinWorkload } from "./workload/builtins.js";
-import { FieldError, duration as parseDuration, integer } from "./workload/fields.js";
+import { FieldError, JsonSyntaxError, duration as parseDuration, integer } from "./workload/fields.js";
 import { planWorkload } from "./workload/plan.js";
 import { WORKLOAD_LIMITS, type Workload } from "./workload/types.js";
 import { parseWorkloadText, workloadToJson } from "./workload/validate.js";
@@ -59,8 +59,9 @@ export function loadWorkload(spec: string): Workload {
     throw new CliError(`cannot read workload file ${spec}: ${(e as Error).message}`);
   }
   try {
-    return parseWorkloadText(text, basename(spec).replace(/\.json$/i, ""));
+    return parseWorkloadText(text, basename(spec));
   } catch (e) {
+    if (e instanceof JsonSyntaxError) throw new CliError(`${spec}: ${e.problem}`);
     if (e instanceof FieldError) throw new CliError(`${spec}: ${e.message}`);
     throw e;
   }

@@ -13,7 +13,7 @@ import { effectiveWorkload, resolveCosts, type CompareOptions } from "./compare.
 import { CliError } from "./errors.js";
 import { selectDrivers, type PluginSet } from "./plugins.js";
 import { GSI_BASE, routeEntry, runController } from "./sim/runner.js";
-import { FieldError, array, integer, object, oneOf, string } from "./workload/fields.js";
+import { FieldError, JsonSyntaxError, array, integer, object, oneOf, parseJson, string } from "./workload/fields.js";
 import { planWorkload } from "./workload/plan.js";
 import { WORKLOAD_LIMITS } from "./workload/types.js";
 
@@ -50,14 +50,9 @@ export function readVmDescription(path: string): VmDescription {
     throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
   }
   try {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (e) {
-      throw new FieldError("vm", `invalid JSON: ${(e as Error).message}`);
-    }
-    return validateVmDescription(data);
+    return validateVmDescription(parseJson(text, "vm"));
   } catch (e) {
+    if (e instanceof JsonSyntaxError) throw new CliError(`${path}: ${e.problem}`);
     if (e instanceof FieldError) throw new CliError(`${path}: ${e.message}`);
     throw e;
   }

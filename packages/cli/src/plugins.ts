@@ -223,7 +223,8 @@ export function selectDrivers(set: PluginSet, ids: readonly string[] | undefined
   if (!ids || ids.length === 0) return [...set.drivers];
   const out: GuestDriverContribution[] = [];
   for (const id of ids) {
-    const d = set.drivers.find((c) => c.id === id);
+    // Ids are matched ignoring case ("XICS" as printed in the table header finds "xics").
+    const d = set.drivers.find((c) => c.id === id) ?? set.drivers.find((c) => c.id.toLowerCase() === id.toLowerCase());
     if (!d) {
       const known = set.drivers.map((c) => c.id);
       throw new CliError(

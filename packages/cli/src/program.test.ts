@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "./commands.js";
-import { main, type Io } from "./program.js";
+import { EventEmitter } from "node:events";
+import { main, quietOnClosedPipe, type Io } from "./program.js";
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -35,8 +36,17 @@ describe("irqlab command line: help", () => {
       expect(r.out).toContain("Examples:");
       const viaHelp = await run("help", c.name);
       expect(viaHelp.out).toBe(r.out);
+      expect(viaHelp.code, "[help-exit] irqlab help <command> succeeds").toBe(0);
     });
   }
+
+  it("[help-exit] irqlab help exits 0; irqlab alone or help of an unknown command is a usage error (2)", async () => {
+    expect((await run("help")).code).toBe(0);
+    const bare = await run();
+    expect(bare.code).toBe(2);
+    expect(bare.err).toContain("Usage: irqlab");
+    expect((await run("help", "bogus")).code).toBe(2);
+  });
 
   it("--version prints the package version", async () => {
     const r = await run("--version");
@@ -55,6 +65,51 @@ describe("irqlab command line: errors are one clear line and a non-zero exit", (
     expect(r.err).toMatch(/unknown option '--bogus'/);
   });
 
+  it("[epipe] irqlab ... | head: a reader that went away ends the command quietly with status 0", () => {
+    const stream = new EventEmitter();
+    const exits: number[] = [];
+    quietOnClosedPipe(stream, (c) => exits.push(c));
+    stream.emit("error", Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+    expect(exits).toEqual([0]);
+    expect(() => stream.emit("error", Object.assign(new Error("disk full"), { code: "ENOSPC" }))).toThrow(/disk full/);
+  });
+
+  it("[json-position] a workload file with a syntax error: one line with the file, line and column", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "irqlab-"));
+    try {
+      const f = join(dir, "w.json");
+      writeFileSync(f, '{\n  "devices": [\n    {"name": "a", "kind": "msi" "rate": 5}\n  ]\n}\n');
+      const r = await run("compare", "-w", f);
+      expect(r.code).toBe(1);
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.err).toBe(`irqlab: ${f}: invalid JSON at line 3, column 33: Expected ',' or '}' after property value\n`);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it("[out-dir] --out that cannot be a directory fails at once with one line (Node's recursive mkdir never returns under /proc)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "irqlab-"));
+    try {
+      const file = join(dir, "f");
+      writeFileSync(file, "x");
+      const r = await run("compare", "-w", "ipi-storm", "--duration", "1ms", "--out", join(file, "sub"));
+      expect(r.code).toBe(1);
+      expect(r.out).toBe(""); // nothing ran
+      expect(r.err).toMatch(/^irqlab: cannot write the report to .*f\/sub: ENOTDIR/);
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      const onFile = await run("compare", "-w", "ipi-storm", "--duration", "1ms", "--out", file);
+      expect(onFile.err).toBe(`irqlab: cannot write the report to ${file}: ${file} is not a directory\n`);
+      if (process.platform === "linux") {
+        const proc = await run("compare", "-w", "ipi-storm", "--duration", "1ms", "--out", "/proc/irqlab-no-such-dir");
+        expect(proc.code).toBe(1);
+        expect(proc.err).toMatch(/^irqlab: cannot write the report to \/proc\/irqlab-no-such-dir: ENOENT/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it("bad option value: usage error naming the option", async () => {
     const r = await run("compare", "--seed", "abc");
     expect(r.code).toBe(2);
@@ -62,7 +117,7 @@ describe("irqlab command line: errors are one clear line and a non-zero exit", (
     expect(r.err).toMatch(/option '--seed <n>' argument 'abc' is invalid/);
     const d = await run("compare", "--duration", "soon");
     expect(d.code).toBe(2);
-    expect(d.err).toMatch(/--duration <time>.*must be a duration like/);
+    expect(d.err).toMatch(/--duration <time>.*must be a duration with a unit/);
   });
 
   it("unknown command: usage error", async () => {

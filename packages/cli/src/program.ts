@@ -13,7 +13,7 @@ import { effectiveWorkload, resolveCosts, runCompare } from "./compare.js";
 import { CliError, EXIT_DISAGREEMENT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLine, exitCodeOf } from "./errors.js";
 import { formatInspect, readVmDescription, runInspect } from "./inspect.js";
 import { loadPluginSet, type PluginSet } from "./plugins.js";
-import { writeReport } from "./report/html.js";
+import { prepareOutDir, writeReport } from "./report/html.js";
 import { NO_PROGRESS, progressBar } from "./report/progress.js";
 import { formatCompareTable } from "./report/table.js";
 import { formatDivergences, formatReplay } from "./replay/format.js";
@@ -35,6 +35,17 @@ export const processIo: Io = {
   err: (t) => process.stderr.write(t),
   progressStream: process.stderr,
 };
+
+/**
+ * `irqlab ... | head`: once the reader has gone, writes fail with EPIPE. That is not an
+ * error of the command: stop quietly (exit 0) instead of dying with a stack trace.
+ */
+export function quietOnClosedPipe(stream: NodeJS.EventEmitter, exit: (code: number) => void = (c) => process.exit(c)): void {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") exit(EXIT_OK);
+    else throw e;
+  });
+}
 
 export function version(): string {
   try {
@@ -151,6 +162,8 @@ async function compareAction(o: Opts, io: Io): Promise<number> {
     }
     return EXIT_OK;
   }
+  // A bad --out fails now, not after the simulation.
+  if (typeof o.out === "string") prepareOutDir(o.out);
   const json = o.json === true;
   const progress = json || o.progress === false || !io.progressStream ? NO_PROGRESS : progressBar(io.progressStream);
   let report;
@@ -262,6 +275,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT_OK;
+      // `irqlab help [command]` (exit code 0); `irqlab` alone or `help` of an unknown command: usage.
+      if (e.code === "commander.help") return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
       // Commander already printed its one-line message.
       return EXIT_USAGE;
     }

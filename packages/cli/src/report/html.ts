@@ -2,12 +2,14 @@
  * `irqlab compare --out DIR`: a self-contained HTML report (inline CSS and SVG charts, no
  * scripts, no external resources) plus the JSON results beside it.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { CliError } from "../errors.js";
 import type { CompareReport } from "../compare.js";
+import type { ControllerResult } from "../sim/runner.js";
 import { formatNs } from "../workload/fields.js";
-import { ns } from "./format.js";
-import { barChart, esc, lineChart } from "./svg.js";
+import { int, ns, ratio } from "./format.js";
+import { barChart, esc, lineChart, ninesScale, timeAxis } from "./svg.js";
 import { formatCompareTable } from "./table.js";
 
 export function renderHtmlReport(report: CompareReport): string {
@@ -18,44 +20,69 @@ export function renderHtmlReport(report: CompareReport): string {
   if (ok.length) {
     charts.push(
       barChart({
-        title: "Latency from raise to handler (simulated)",
+        title: "Latency from raise to handler (simulated, all classes)",
         categories: labels,
         series: [
           { name: "p50", values: ok.map((r) => r.latencyNs.p50) },
           { name: "p99", values: ok.map((r) => r.latencyNs.p99) },
         ],
-        unit: "ns",
+        unit: "simulated time",
+        format: ns,
+        axisFormat: timeAxis,
+      }),
+      lineChart({
+        title: "Latency distribution (tail on a log scale)",
+        series: ok.map((r) => ({ name: r.label, points: r.latencyCdf })),
+        xLabel: "percentile of handled events (0, 50, 90, 99, 99.9, maximum)",
+        yLabel: "simulated time, raise -> handler",
+        xTicks: [
+          [0, "0"],
+          [50, "50"],
+          [90, "90"],
+          [99, "99"],
+          [99.9, "99.9"],
+          [100, "max"],
+        ],
+        xMap: ninesScale,
+        format: ns,
+        axisFormat: timeAxis,
       }),
       barChart({
-        title: "Guest exits and direct accesses per interrupt",
+        title: "Guest exits and direct accesses per handled interrupt",
         categories: labels,
         series: [
           { name: "hcalls", values: ok.map((r) => r.perInterrupt.hcalls) },
           { name: "trapped MMIO", values: ok.map((r) => r.perInterrupt.mmio) },
           { name: "RTAS", values: ok.map((r) => r.perInterrupt.rtas) },
-          { name: "direct (no exit)", values: ok.map((r) => r.perInterrupt.direct) },
+          { name: "direct access (no exit)", values: ok.map((r) => r.perInterrupt.direct) },
         ],
-        unit: "per handled interrupt",
+        unit: "operations per handler call",
         stacked: true,
+        format: ratio,
       }),
       barChart({
-        title: "What became of each interrupt request",
+        title: "Interrupt requests: delivered + coalesced + lost + pending = raised",
         categories: labels,
         series: [
           { name: "delivered", values: ok.map((r) => r.counts.delivered) },
           { name: "coalesced", values: ok.map((r) => r.counts.coalesced) },
-          { name: "redundant", values: ok.map((r) => r.counts.redundant) },
           { name: "lost", values: ok.map((r) => r.counts.lost) },
+          { name: "still pending", values: ok.map((r) => r.counts.pending) },
         ],
-        unit: "interrupts",
+        unit: "interrupt requests (events)",
         stacked: true,
+        format: int,
       }),
-      lineChart({
-        title: "Latency distribution (percentile -> simulated ns)",
-        series: ok.map((r) => ({ name: r.label, points: r.latencyCdf })),
-        xLabel: "percentile",
-        yLabel: "ns",
-        xMax: 100,
+      barChart({
+        title: "Handler calls: delivering vs redundant (nothing new)",
+        categories: labels,
+        series: [
+          { name: "delivering", values: ok.map((r) => r.handled - r.counts.redundant) },
+          { name: "redundant", values: ok.map((r) => r.counts.redundant) },
+        ],
+        unit: "handler invocations",
+        stacked: true,
+        format: int,
       }),
     );
   }
@@ -74,6 +101,10 @@ export function renderHtmlReport(report: CompareReport): string {
 body{font-family:sans-serif;max-width:1360px;margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.4em} h2{font-size:1.15em;margin-top:1.6em}
 pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}
+pre.wrap{white-space:pre-wrap}
+table.pct{border-collapse:collapse;font-size:13px}
+table.pct th,table.pct td{padding:3px 8px;text-align:right;border-bottom:1px solid #eee}
+table.pct th:first-child,table.pct td:first-child{text-align:left}
 .charts{display:flex;flex-wrap:wrap;gap:1em}
 .charts svg{border:1px solid #eee;background:#fff}
 table.meta td{padding:2px 12px 2px 0}
@@ -90,10 +121,10 @@ table.meta td{padding:2px 12px 2px 0}
 <h2>Charts</h2>
 <div class="charts">${charts.join("\n")}</div>
 <h2>Table</h2>
-<pre>${esc(formatCompareTable(report))}</pre>
+<pre class="wrap">${esc(formatCompareTable(report))}</pre>
 ${notes.length ? `<h2>Notes</h2><ul>${notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : ""}
-<h2>Latency percentiles</h2>
-<pre>${esc(ok.map((r) => `${r.label.padEnd(24)} ${r.latencyCdf.map(([p, v]) => `p${p}=${ns(v)}`).join("  ")}`).join("\n"))}</pre>
+<h2>Latency percentiles (simulated time, raise -> handler)</h2>
+${percentileTable(ok)}
 <h2>Workload</h2>
 <pre>${esc(JSON.stringify(report.workload, null, 2))}</pre>
 <details><summary>Results (JSON, also in results.json)</summary><pre>${esc(json)}</pre></details>
@@ -101,12 +132,60 @@ ${notes.length ? `<h2>Notes</h2><ul>${notes.map((n) => `<li>${esc(n)}</li>`).joi
 `;
 }
 
+/** One row per controller, one column per percentile of the latency distribution. */
+function percentileTable(rs: readonly ControllerResult[]): string {
+  if (rs.length === 0) return "<p>no controller ran</p>";
+  const ps = rs.find((r) => r.latencyCdf.length)?.latencyCdf.map(([p]) => p) ?? [];
+  const head = `<tr><th>controller</th>${ps.map((p) => `<th>${p === 100 ? "max" : `p${p}`}</th>`).join("")}</tr>`;
+  const rows = rs.map((r) => {
+    const byP = new Map(r.latencyCdf.map(([p, v]) => [p, v]));
+    return `<tr><td>${esc(r.label)}</td>${ps.map((p) => `<td>${esc(ns(byP.get(p) ?? null))}</td>`).join("")}</tr>`;
+  });
+  return `<table class="pct">${head}${rows.join("")}</table>`;
+}
+
+/**
+ * Creates the report directory (and its parents) or fails with one line. Done before a
+ * comparison runs, so that a bad --out costs no simulation time. Not `mkdirSync(dir,
+ * { recursive: true })`: on Node 20 that never returns for a path under /proc.
+ */
+export function prepareOutDir(dir: string): void {
+  const abs = resolve(dir);
+  const missing: string[] = [];
+  let p = abs;
+  for (;;) {
+    let isDir: boolean | null = null;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new CliError(`cannot write the report to ${dir}: ${(e as Error).message}`);
+    }
+    if (isDir === false) throw new CliError(`cannot write the report to ${dir}: ${p} is not a directory`);
+    if (isDir) break;
+    missing.push(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  for (const m of missing.reverse()) {
+    try {
+      mkdirSync(m);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new CliError(`cannot write the report to ${dir}: ${(e as Error).message}`);
+    }
+  }
+}
+
 /** Writes DIR/report.html and DIR/results.json; returns their paths. */
 export function writeReport(dir: string, report: CompareReport): { html: string; json: string } {
-  mkdirSync(dir, { recursive: true });
+  prepareOutDir(dir);
   const html = join(dir, "report.html");
   const json = join(dir, "results.json");
-  writeFileSync(html, renderHtmlReport(report));
-  writeFileSync(json, JSON.stringify(report, null, 2) + "\n");
+  try {
+    writeFileSync(html, renderHtmlReport(report));
+    writeFileSync(json, JSON.stringify(report, null, 2) + "\n");
+  } catch (e) {
+    throw new CliError(`cannot write the report to ${dir}: ${(e as Error).message}`);
+  }
   return { html, json };
 }

@@ -20,39 +20,66 @@ export interface BarChartSpec {
   readonly series: readonly Series[];
   readonly unit: string;
   readonly stacked?: boolean;
+  /** Value labels (and axis ticks unless axisFormat is given). */
   readonly format?: (v: number) => string;
+  /** Axis ticks, given the axis maximum (one unit for the whole axis). */
+  readonly axisFormat?: (max: number) => (v: number) => string;
 }
 
-const W = 640;
+const W = 600;
 const H = 300;
-const M = { left: 70, right: 20, top: 36, bottom: 70 };
+const M = { left: 76, right: 20, top: 36, bottom: 78 };
 
-/** A "nice" axis maximum: 1, 2 or 5 times a power of ten, at least `v`. */
-export function niceMax(v: number): number {
-  if (!(v > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+/** A "nice" axis: a step of 1, 2 or 5 times a power of ten, and the smallest multiple of it >= v (4-6 ticks). */
+export function niceScale(v: number): { max: number; step: number } {
+  if (!(v > 0)) return { max: 1, step: 0.25 };
+  const raw = v / 5;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  let step = 10 * p;
+  for (const m of [1, 2, 5]) {
+    if (m * p >= raw) {
+      step = m * p;
+      break;
+    }
+  }
+  return { max: Math.ceil(v / step - 1e-9) * step, step };
 }
 
-function axisTicks(max: number, fmt: (v: number) => string, plotH: number): string {
+/** The axis maximum of niceScale. */
+export function niceMax(v: number): number {
+  return niceScale(v).max;
+}
+
+function axisTicks(scale: { max: number; step: number }, fmt: (v: number) => string, plotH: number): string {
   const out: string[] = [];
-  for (let i = 0; i <= 4; i++) {
-    const v = (max * i) / 4;
-    const y = M.top + plotH - (plotH * i) / 4;
-    out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
-    out.push(`<text x="${M.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${esc(fmt(v))}</text>`);
+  const n = Math.round(scale.max / scale.step);
+  for (let i = 0; i <= n; i++) {
+    const v = Math.round(scale.step * i * 1e9) / 1e9;
+    const y = M.top + plotH - (plotH * i) / n;
+    out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#ddd"/>`);
+    out.push(`<text x="${M.left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="11">${esc(fmt(v))}</text>`);
   }
   return out.join("");
 }
 
-function legend(names: readonly string[]): string {
-  return names
-    .map((n, i) => {
-      const x = M.left + i * 130;
-      return `<rect x="${x}" y="${H - 18}" width="10" height="10" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 14}" y="${H - 9}" font-size="11">${esc(n)}</text>`;
-    })
-    .join("");
+/** Legend entries laid out one after the other (width from the text length), wrapping to a second row. */
+function legend(entries: readonly { name: string; color: string; dash?: string }[]): string {
+  const out: string[] = [];
+  let x = M.left;
+  let y = H - 30;
+  for (const e of entries) {
+    const w = 22 + e.name.length * 6.5 + 16;
+    if (x + w > W - M.right && x > M.left) {
+      x = M.left;
+      y += 15;
+    }
+    const swatch = e.dash !== undefined
+      ? `<line x1="${x}" x2="${x + 16}" y1="${y + 5}" y2="${y + 5}" stroke="${e.color}" stroke-width="3"${e.dash ? ` stroke-dasharray="${e.dash}"` : ""}/>`
+      : `<rect x="${x}" y="${y}" width="10" height="10" fill="${e.color}"/>`;
+    out.push(`${swatch}<text x="${x + 20}" y="${y + 9}" font-size="11">${esc(e.name)}</text>`);
+    x += w;
+  }
+  return out.join("");
 }
 
 const defaultFmt = (v: number): string => (Math.abs(v) >= 1000 ? v.toLocaleString("en-US", { maximumFractionDigits: 0 }) : String(Math.round(v * 100) / 100));
@@ -67,12 +94,13 @@ export function barChart(spec: BarChartSpec): string {
       ? spec.series.reduce((a, s) => a + (s.values[ci] ?? 0), 0)
       : Math.max(0, ...spec.series.map((s) => s.values[ci] ?? 0)),
   );
-  const max = niceMax(Math.max(0, ...totals));
+  const scale = niceScale(Math.max(0, ...totals) * 1.08); // headroom for the value labels
+  const max = scale.max;
   const group = plotW / Math.max(1, n);
   const barW = spec.stacked ? group * 0.5 : (group * 0.7) / Math.max(1, spec.series.length);
   const parts: string[] = [];
   parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(spec.title)}</text>`);
-  parts.push(axisTicks(max, fmt, plotH));
+  parts.push(axisTicks(scale, spec.axisFormat ? spec.axisFormat(scale.max) : fmt, plotH));
   parts.push(`<text x="14" y="${M.top + plotH / 2}" font-size="11" transform="rotate(-90 14 ${M.top + plotH / 2})" text-anchor="middle">${esc(spec.unit)}</text>`);
   spec.categories.forEach((cat, ci) => {
     const gx = M.left + ci * group;
@@ -91,7 +119,10 @@ export function barChart(spec: BarChartSpec): string {
         const x = gx + group * 0.15 + si * barW;
         const y = M.top + plotH - h;
         parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${color}">${title}</rect>`);
-        parts.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-size="10">${esc(fmt(v))}</text>`);
+        // Labels wider than their bar alternate between two heights so neighbours do not overlap.
+        const label = fmt(v);
+        const lift = label.length * 6 > barW - 2 && si % 2 === 1 ? 12 : 0;
+        parts.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${(y - 3 - lift).toFixed(1)}" text-anchor="middle" font-size="10">${esc(label)}</text>`);
       }
     });
     if (spec.stacked) {
@@ -99,7 +130,7 @@ export function barChart(spec: BarChartSpec): string {
     }
     parts.push(`<text x="${(gx + group / 2).toFixed(1)}" y="${M.top + plotH + 16}" text-anchor="middle" font-size="11">${esc(cat)}</text>`);
   });
-  parts.push(legend(spec.series.map((s) => s.name)));
+  parts.push(legend(spec.series.map((s, i) => ({ name: s.name, color: PALETTE[i % PALETTE.length] }))));
   return svg(parts.join(""));
 }
 
@@ -113,33 +144,70 @@ export interface LineChartSpec {
   readonly series: readonly LineSeries[];
   readonly xLabel: string;
   readonly yLabel: string;
-  readonly xMax?: number;
+  /** Where x ticks go: [x, label] pairs (x in data units, before `xMap`). */
+  readonly xTicks: readonly (readonly [number, string])[];
+  /** Maps data x to a linear axis position (e.g. the "nines" scale of a latency CDF); identity by default. */
+  readonly xMap?: (x: number) => number;
   readonly format?: (v: number) => string;
+  /** Axis ticks, given the axis maximum (one unit for the whole axis). */
+  readonly axisFormat?: (max: number) => (v: number) => string;
+}
+
+/**
+ * Position of a percentile on a "nines" axis: 0 -> 0, 90 -> 1, 99 -> 2, 99.9 -> 3, so the
+ * tail of a latency distribution is as wide as its body; 100 (the maximum) sits at 3.5.
+ */
+export function ninesScale(percent: number): number {
+  if (percent >= 100) return 3.5;
+  if (percent <= 0) return 0;
+  return Math.min(3.5, -Math.log10(1 - percent / 100));
+}
+
+const DASHES = ["", "7 4", "2 3", "10 3 2 3"];
+
+/** Axis ticks in one time unit for the whole axis: ns below 10 us, else us, else ms. */
+export function timeAxis(max: number): (v: number) => string {
+  if (max < 1e4) return (v) => `${Math.round(v).toLocaleString("en-US")} ns`;
+  if (max < 1e7) return (v) => `${Number((v / 1e3).toFixed(2))} us`;
+  return (v) => `${Number((v / 1e6).toFixed(2))} ms`;
 }
 
 export function lineChart(spec: LineChartSpec): string {
   const fmt = spec.format ?? defaultFmt;
+  const map = spec.xMap ?? ((x: number) => x);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
-  const xMax = spec.xMax ?? Math.max(1, ...spec.series.flatMap((s) => s.points.map((p) => p[0])));
-  const yMax = niceMax(Math.max(0, ...spec.series.flatMap((s) => s.points.map((p) => p[1]))));
+  const xs = [...spec.xTicks.map((t) => map(t[0])), ...spec.series.flatMap((s) => s.points.map((p) => map(p[0])))];
+  const xMin = Math.min(0, ...xs);
+  const xMax = Math.max(xMin + 1, ...xs);
+  const px = (x: number): number => M.left + (plotW * (map(x) - xMin)) / (xMax - xMin);
+  const scale = niceScale(Math.max(0, ...spec.series.flatMap((s) => s.points.map((p) => p[1]))));
+  const yMax = scale.max;
   const parts: string[] = [];
   parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(spec.title)}</text>`);
-  parts.push(axisTicks(yMax, fmt, plotH));
-  for (let i = 0; i <= 4; i++) {
-    const x = M.left + (plotW * i) / 4;
-    parts.push(`<text x="${x}" y="${M.top + plotH + 16}" text-anchor="middle" font-size="11">${esc(defaultFmt((xMax * i) / 4))}</text>`);
+  parts.push(axisTicks(scale, spec.axisFormat ? spec.axisFormat(scale.max) : fmt, plotH));
+  for (const [x, label] of spec.xTicks) {
+    const X = px(x).toFixed(1);
+    parts.push(`<line x1="${X}" x2="${X}" y1="${M.top}" y2="${M.top + plotH}" stroke="#eee"/>`);
+    parts.push(`<text x="${X}" y="${M.top + plotH + 16}" text-anchor="middle" font-size="11">${esc(label)}</text>`);
   }
-  parts.push(`<text x="${M.left + plotW / 2}" y="${M.top + plotH + 34}" text-anchor="middle" font-size="11">${esc(spec.xLabel)}</text>`);
+  parts.push(`<text x="${M.left + plotW / 2}" y="${M.top + plotH + 32}" text-anchor="middle" font-size="11">${esc(spec.xLabel)}</text>`);
   parts.push(`<text x="14" y="${M.top + plotH / 2}" font-size="11" transform="rotate(-90 14 ${M.top + plotH / 2})" text-anchor="middle">${esc(spec.yLabel)}</text>`);
+  // A series identical to an earlier one is drawn dashed over it and says so in the legend,
+  // so that no controller silently disappears under another.
+  const entries: { name: string; color: string; dash: string }[] = [];
   spec.series.forEach((s, si) => {
+    const color = PALETTE[si % PALETTE.length];
+    const same = spec.series.findIndex((o, oi) => oi < si && o.points.length > 0 && JSON.stringify(o.points) === JSON.stringify(s.points));
+    const dash = DASHES[si % DASHES.length];
+    entries.push({ name: same >= 0 ? `${s.name} (= ${spec.series[same].name})` : s.name, color, dash });
     if (s.points.length === 0) return;
     const d = s.points
-      .map((p, i) => `${i ? "L" : "M"}${(M.left + (plotW * p[0]) / xMax).toFixed(1)},${(M.top + plotH - (plotH * p[1]) / yMax).toFixed(1)}`)
+      .map((p, i) => `${i ? "L" : "M"}${px(p[0]).toFixed(1)},${(M.top + plotH - (plotH * p[1]) / yMax).toFixed(1)}`)
       .join(" ");
-    parts.push(`<path d="${d}" fill="none" stroke="${PALETTE[si % PALETTE.length]}" stroke-width="2"><title>${esc(s.name)}</title></path>`);
+    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ""}><title>${esc(s.name)}</title></path>`);
   });
-  parts.push(legend(spec.series.map((s) => s.name)));
+  parts.push(legend(entries));
   return svg(parts.join(""));
 }
 

@@ -8,6 +8,18 @@ import type { ControllerResult } from "../sim/runner.js";
 import { formatNs } from "../workload/fields.js";
 import { int, layout, ns, rate, ratio } from "./format.js";
 
+/** What the rows mean (printed under every table). */
+export const LEGEND: readonly string[] = [
+  "delivered: an event found by a handler call (one per device per call); coalesced: events found by the same call as an",
+  "  earlier one of the same device (k events = 1 delivered + k-1 coalesced); lost: raised, never handled, though the run drained",
+  "redundant deliveries: handler calls that found no new event, because the controller presented the source again after its",
+  "  events were handled: a level line still asserted at EOI is re-presented before the ack notifier lowers it (resamplefd),",
+  "  or an edge triggered again before the EOI of the first is presented again at that EOI",
+  "exits / interrupt: hcalls, RTAS calls and trapped MMIO per handler call; direct accesses cost no exit",
+  "latency: simulated time from the oldest event a handler call found to that handler, under the cost model (--cost-*)",
+  "host throughput: handler calls per wall-clock second of the model (short runs include JIT warm-up; not deterministic)",
+];
+
 export function formatCompareTable(report: CompareReport): string {
   const w = report.workload;
   const out: string[] = [];
@@ -83,8 +95,6 @@ export function formatCompareTable(report: CompareReport): string {
     notes.forEach((n, i) => out.push(`[${i + 1}] ${n}`));
   }
   out.push("");
-  out.push(
-    "latency in simulated time under the cost model; exits / interrupt count hcalls, RTAS and trapped MMIO per handled interrupt; host throughput is wall-clock (not deterministic)",
-  );
+  out.push(...LEGEND);
   return out.join("\n");
 }

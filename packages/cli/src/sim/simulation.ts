@@ -1,7 +1,12 @@
 /**
- * One workload on one controller's VM, event by event on the VM's SimClock (see runner.ts
- * for the model of time). The hot paths (arrival, service entry, handler) use typed arrays
- * per source, stream and vCPU, and callbacks made once.
+ * One workload on one controller's VM, event by event in simulated time (see runner.ts for
+ * the model of time). The runner's events (arrivals, IPI sends, service entries, ends of
+ * service) live in its own typed-array queue (event-queue.ts), ordered by (time, sequence)
+ * as SimClock orders timers; the loop merges it with the VM's clock, which is moved to each
+ * event's time and fires the controllers' own timers (at an equal time, those run first).
+ * Service entries, always due at the current time, wait in a FIFO instead. The per-event
+ * path allocates nothing: typed arrays per source, stream and vCPU, the handler callbacks
+ * made once, exit counters read into numbers.
  */
 import {
   IPI_SOURCE,
@@ -21,6 +26,7 @@ import { range } from "../workload/validate.js";
 import type { IpiSpec, Workload } from "../workload/types.js";
 import type { CostModel, ExitCounts } from "./cost-model.js";
 import { GSI_BASE, routeEntry, routeTypeName } from "./gsi-routes.js";
+import { EventQueue } from "./event-queue.js";
 import { CLASSES, ClassCounters, LatencyRecorder, cdf, countsJson, summarize, type InterruptClass } from "./metrics.js";
 import { exponential, mulberry32, pick, type Rng } from "./prng.js";
 import type { RunEnv, RunOptions } from "./runner.js";
@@ -30,6 +36,17 @@ function emptyClasses(): Record<InterruptClass, ClassCounters> {
   return { msi: new ClassCounters(), intx: new ClassCounters(), ipi: new ClassCounters() };
 }
 
+function aTrigger(trigger: "edge" | "level"): string {
+  return trigger === "edge" ? "an edge" : "a level";
+}
+
+// Event codes: kind in the low 2 bits, argument (stream or vCPU) above.
+const EV_ARRIVAL = 0;
+const EV_END_BUSY = 1;
+const EV_IPI = 2;
+const EV_KIND_MASK = 3;
+const EV_ARG_SHIFT = 2;
+
 export class Simulation {
   private readonly w: Workload;
   private readonly plan: WorkloadPlan;
@@ -38,6 +55,7 @@ export class Simulation {
   private readonly classes = emptyClasses();
   private readonly notes: string[] = [];
   private readonly unsupported: Partial<Record<InterruptClass, string>> = {};
+  private readonly failedSources: Record<InterruptClass, number> = { msi: 0, intx: 0, ipi: 0 };
 
   // Per source.
   private readonly srcOk: boolean[];
@@ -46,28 +64,50 @@ export class Simulation {
   private readonly srcHeld: Uint8Array;
   /** Level semantics (resample irqfd): only for level sources routed to an irqchip pin. */
   private readonly srcLevel: Uint8Array;
+  /** The sources with srcLevel set, ascending (the only ones a resample can concern). */
+  private levelSources = new Int32Array(0);
   private readonly srcClass: InterruptClass[];
+  private readonly srcCounters: ClassCounters[];
+  /** Streams of each source: stream indices srcStreams[srcStreamStart[s] .. srcStreamStart[s + 1]). */
+  private readonly srcStreamStart: Int32Array;
+  private readonly srcStreams: Int32Array;
   // Per stream.
   private readonly stPending: Float64Array;
   private readonly stFirst: Float64Array;
   private readonly stRng: Rng[];
+  private readonly stSource: Int32Array;
+  private readonly stBurst: Float64Array;
+  private readonly stMeanGap: Float64Array;
+  private readonly stPeriodic: Uint8Array;
+  /** Handler body cost per stream (the device's handlerNs, else the cost model's). */
+  private readonly stHandlerNs: Float64Array;
   // Per vCPU (IPI "sources" and service state).
   private readonly ipiPending: Float64Array;
   private readonly ipiFirst: Float64Array;
   private readonly busy: Uint8Array;
   private readonly entryQueued: Uint8Array;
   private readonly stalled: Uint8Array;
+  private stalledCount = 0;
   private readonly busyUntil: Float64Array;
   private readonly handlers: ((source: number) => void)[];
-  // Timer callbacks made once (the clock calls them with the current time).
-  private readonly arrivalCbs: ((now: number) => void)[];
-  private readonly endBusyCbs: (() => void)[];
-  private readonly entryCbs: (() => void)[];
+  private readonly events = new EventQueue();
+  /**
+   * Service entries due now, in the order they were queued (at most one per vCPU). Only
+   * entries are ever scheduled at the current time, so they come after every queued event of
+   * the same time: a FIFO keeps exactly the (time, sequence) order without heap operations.
+   */
+  private readonly entryFifo: Int32Array;
+  private entryHead = 0;
+  private entryCount = 0;
   private arrivalsEnd = 0;
 
-  // The service call in progress.
+  // The service call in progress: exit counters at its start.
   private svcT0 = 0;
-  private svcBase: ExitCounts = { hcalls: 0, rtasCalls: 0, mmioReads: 0, mmioWrites: 0, directAccesses: 0 };
+  private svcHcalls = 0;
+  private svcRtas = 0;
+  private svcMmioReads = 0;
+  private svcMmioWrites = 0;
+  private svcDirect = 0;
   private svcHandlerNs = 0;
 
   private handled = 0;
@@ -76,6 +116,8 @@ export class Simulation {
   private ipiRng: Rng;
   private ipiRing = 0;
   private ipiEnabled: boolean;
+  private readonly ipiSenders: readonly number[];
+  private readonly ipiReceivers: readonly number[];
 
   constructor(
     private readonly contribution: GuestDriverContribution,
@@ -97,27 +139,35 @@ export class Simulation {
     this.srcHeld = new Uint8Array(ns);
     this.srcLevel = new Uint8Array(ns);
     this.srcClass = this.plan.sources.map((s) => s.kind);
+    this.srcCounters = this.plan.sources.map((s) => this.classes[s.kind]);
+    this.srcStreamStart = new Int32Array(ns + 1);
+    this.srcStreams = new Int32Array(nst);
+    let k = 0;
+    for (let i = 0; i < ns; i++) {
+      this.srcStreamStart[i] = k;
+      for (const st of this.plan.sources[i].streams) this.srcStreams[k++] = st;
+    }
+    this.srcStreamStart[ns] = k;
     this.stPending = new Float64Array(nst);
     this.stFirst = new Float64Array(nst);
     this.stRng = this.plan.streams.map((s) => mulberry32(s.seed));
+    this.stSource = Int32Array.from(this.plan.streams, (s) => s.source);
+    this.stBurst = Float64Array.from(this.plan.streams, (s) => s.burst);
+    this.stMeanGap = Float64Array.from(this.plan.streams, (s) => s.meanGapNs);
+    this.stPeriodic = Uint8Array.from(this.plan.streams, (s) => (s.arrival === "periodic" ? 1 : 0));
+    this.stHandlerNs = Float64Array.from(this.plan.streams, (s) => s.handlerNs ?? this.cost.handlerNs);
     this.ipiPending = new Float64Array(nv);
     this.ipiFirst = new Float64Array(nv);
     this.busy = new Uint8Array(nv);
     this.entryQueued = new Uint8Array(nv);
+    this.entryFifo = new Int32Array(nv);
     this.stalled = new Uint8Array(nv);
     this.busyUntil = new Float64Array(nv);
     this.handlers = range(nv).map((v) => (source: number) => this.onHandler(v, source));
-    this.arrivalCbs = this.plan.streams.map((st) => (now: number) => {
-      this.arrive(st.index, now);
-      this.scheduleArrival(st.index, now);
-    });
-    this.endBusyCbs = range(nv).map((v) => () => this.endBusy(v));
-    this.entryCbs = range(nv).map((v) => () => {
-      this.entryQueued[v] = 0;
-      this.enter(v);
-    });
     this.ipiRng = mulberry32(this.plan.ipiSeed);
     this.ipiEnabled = this.w.ipis !== null;
+    this.ipiSenders = this.w.ipis?.from ?? range(nv);
+    this.ipiReceivers = this.w.ipis?.to ?? range(nv);
   }
 
   run(): ControllerResult {
@@ -131,7 +181,7 @@ export class Simulation {
     for (const v of this.vm.vcpus) {
       const kick = (level: boolean): void => {
         if (!level) return;
-        this.stalled[v.id] = 0;
+        this.setStalled(v.id, 0);
         this.queueEntry(v.id);
       };
       v.ext.onChange(kick);
@@ -142,20 +192,38 @@ export class Simulation {
       if (!this.srcOk[st.source]) continue;
       this.scheduleArrival(st.index, t0);
     }
-    if (this.ipiEnabled && this.w.ipis) this.scheduleIpi(this.w.ipis, t0, end);
+    if (this.ipiEnabled && this.w.ipis) this.scheduleIpi(t0);
 
     const wall0 = performance.now();
+    const q = this.events;
+    const onProgress = this.opts.onProgress;
     let hitLimit = false;
     let steps = 0;
     for (;;) {
-      const next = clock.nextDeadline();
+      if (this.entryCount > 0 && q.peekTime() > clock.now && clock.nextDeadline() > clock.now) {
+        const v = this.entryFifo[this.entryHead];
+        this.entryHead = this.entryHead + 1 === this.entryFifo.length ? 0 : this.entryHead + 1;
+        this.entryCount--;
+        this.entryQueued[v] = 0;
+        this.enter(v);
+        continue;
+      }
+      const mine = q.peekTime();
+      const theirs = clock.nextDeadline();
+      const next = theirs <= mine ? theirs : mine;
       if (next === Number.POSITIVE_INFINITY) break;
       if (next > hardLimit) {
         hitLimit = true;
         break;
       }
+      // Moves the clock to the event's time (firing the controllers' timers due by then).
       clock.advanceTo(next);
-      if (this.opts.onProgress && (++steps & 1023) === 0) this.opts.onProgress(Math.min(1, (clock.now - t0) / this.w.durationNs));
+      if (theirs > mine) {
+        const code = q.peekCode();
+        q.pop();
+        this.dispatch(code & EV_KIND_MASK, code >>> EV_ARG_SHIFT, next);
+      }
+      if (onProgress && (++steps & 1023) === 0) onProgress(Math.min(1, (clock.now - t0) / this.w.durationNs));
     }
     const wallMs = performance.now() - wall0;
     this.opts.onProgress?.(1);
@@ -186,6 +254,13 @@ export class Simulation {
     if (!this.unsupported[cls]) this.unsupported[cls] = why;
   }
 
+  /** A source that could not be set up: its events are left out of the run. */
+  private sourceFailed(source: number, why: string): void {
+    const cls = this.plan.sources[source].kind;
+    this.failedSources[cls]++;
+    this.markUnsupported(cls, why);
+  }
+
   private configure(): void {
     const routes: (RouteSpec | null)[] = [];
     for (const s of this.plan.sources) {
@@ -193,7 +268,7 @@ export class Simulation {
         routes.push(this.driver.configureSource({ index: s.index, trigger: s.trigger, vcpu: s.vcpu, priority: s.priority }));
       } catch (e) {
         routes.push(null);
-        this.markUnsupported(s.kind, `configuring a ${s.trigger} source failed: ${reason(e)}`);
+        this.sourceFailed(s.index, `configuring ${aTrigger(s.trigger)} source failed: ${reason(e)}`);
       }
     }
     // Install the routes (replace-all); on refusal find and drop the refused entries (a
@@ -212,7 +287,7 @@ export class Simulation {
             kept.push(x);
           } catch (e) {
             const s = this.plan.sources[x.i];
-            this.markUnsupported(s.kind, `routing a ${s.trigger} source failed: ${reason(e)}`);
+            this.sourceFailed(s.index, `routing ${aTrigger(s.trigger)} source failed: ${reason(e)}`);
           }
         }
         entries = kept;
@@ -241,12 +316,15 @@ export class Simulation {
         this.srcOk[i] = true;
       } catch (err) {
         efd.close();
-        this.markUnsupported(s.kind, `binding an irqfd failed: ${reason(err)}`);
+        this.sourceFailed(s.index, `binding an irqfd failed: ${reason(err)}`);
       }
     }
     for (const t of edgeLevel) {
       this.notes.push(`level sources are signalled per event without resamplefd: the guest driver routes them through ${t} routes, which have no irqchip pin for ack notifiers`);
     }
+    const level: number[] = [];
+    for (let i = 0; i < this.srcLevel.length; i++) if (this.srcLevel[i]) level.push(i);
+    this.levelSources = Int32Array.from(level);
   }
 
   /**
@@ -260,7 +338,7 @@ export class Simulation {
       if (x.e.type === KVM_IRQ_ROUTING_IRQCHIP && "pin" in x.e && x.e.irqchip === 0) {
         kept.push({ ...x, e: { ...x.e, gsi: x.e.pin } });
       } else {
-        this.markUnsupported(s.kind, `this VM has no GSI routing table (${why}) and the guest driver needs a ${routeTypeName(x.e.type)} route`);
+        this.sourceFailed(s.index, `this VM has no GSI routing table (${why}) and the guest driver needs ${routeTypeName(x.e.type)} routes`);
       }
     }
     if (kept.length) this.notes.push(`no GSI routing table (${why}): irqchip sources use the direct GSI = pin mapping`);
@@ -272,52 +350,88 @@ export class Simulation {
     return { hcalls: s.hcalls, rtasCalls: s.rtasCalls, mmioReads: s.mmioReads, mmioWrites: s.mmioWrites, directAccesses: s.directAccesses };
   }
 
-  /** Cost of the exits made since `base` (read straight from ExitStats, no allocation). */
-  private costSince(base: ExitCounts): number {
+  /** Cost of the exits made since the counters read (hcalls, rtas, ...) (no allocation). */
+  private costSince(hcalls: number, rtas: number, mmioReads: number, mmioWrites: number, direct: number): number {
     const s = this.vm.exitStats;
     const c = this.cost;
     return (
-      (s.hcalls - base.hcalls) * c.hcallNs +
-      (s.rtasCalls - base.rtasCalls) * c.rtasNs +
-      (s.mmioReads - base.mmioReads + s.mmioWrites - base.mmioWrites) * c.mmioNs +
-      (s.directAccesses - base.directAccesses) * c.directNs
+      (s.hcalls - hcalls) * c.hcallNs +
+      (s.rtasCalls - rtas) * c.rtasNs +
+      (s.mmioReads - mmioReads + s.mmioWrites - mmioWrites) * c.mmioNs +
+      (s.directAccesses - direct) * c.directNs
     );
+  }
+
+  /** Cost of the exits made so far in the service call in progress. */
+  private svcCost(): number {
+    return this.costSince(this.svcHcalls, this.svcRtas, this.svcMmioReads, this.svcMmioWrites, this.svcDirect);
+  }
+
+  // ---- events ------------------------------------------------------------------------
+
+  /** Schedules an event at `at` (never in the past, like SimClock.at). */
+  private schedule(at: number, kind: number, arg: number): void {
+    const now = this.vm.clock.now;
+    this.events.push(at > now ? at : now, (arg << EV_ARG_SHIFT) | kind);
+  }
+
+  private dispatch(kind: number, arg: number, now: number): void {
+    switch (kind) {
+      case EV_ARRIVAL:
+        this.arrive(arg, now);
+        this.scheduleArrival(arg, now);
+        break;
+      case EV_END_BUSY:
+        this.endBusy(arg);
+        break;
+      case EV_IPI:
+        if (!this.ipiEnabled) return;
+        this.sendIpis(this.w.ipis!, now);
+        this.scheduleIpi(now);
+        break;
+    }
   }
 
   // ---- arrivals ----------------------------------------------------------------------
 
-  private gap(rng: Rng, law: "poisson" | "periodic", mean: number): number {
-    return law === "periodic" ? Math.max(1, Math.round(mean)) : exponential(rng, mean);
+  private gap(rng: Rng, periodic: boolean, mean: number): number {
+    return periodic ? Math.max(1, Math.round(mean)) : exponential(rng, mean);
   }
 
   private scheduleArrival(stream: number, from: number): void {
-    const st = this.plan.streams[stream];
-    const t = from + this.gap(this.stRng[stream], st.arrival, st.meanGapNs);
+    const t = from + this.gap(this.stRng[stream], this.stPeriodic[stream] === 1, this.stMeanGap[stream]);
     if (t >= this.arrivalsEnd) return;
-    this.vm.clock.at(t, this.arrivalCbs[stream]);
+    this.schedule(t, EV_ARRIVAL, stream);
   }
 
   private arrive(stream: number, now: number): void {
-    const st = this.plan.streams[stream];
-    const src = st.source;
-    const cls = this.srcClass[src];
-    this.classes[cls].raised += st.burst;
+    const src = this.stSource[stream];
+    const burst = this.stBurst[stream];
+    this.srcCounters[src].raised += burst;
     if (this.stPending[stream] === 0) this.stFirst[stream] = now;
-    this.stPending[stream] += st.burst;
+    this.stPending[stream] += burst;
     this.unstall();
     const efd = this.srcEfd[src]!;
     if (!this.srcLevel[src]) {
-      for (let b = 0; b < st.burst; b++) efd.write(1);
+      for (let b = 0; b < burst; b++) efd.write(1);
     } else if (!this.srcHeld[src]) {
       this.srcHeld[src] = 1;
       efd.write(1);
     }
   }
 
+  private setStalled(v: number, value: 0 | 1): void {
+    if (this.stalled[v] === value) return;
+    this.stalled[v] = value;
+    this.stalledCount += value ? 1 : -1;
+  }
+
+  /** New work: vCPUs whose last entry found nothing try again if their line is up. */
   private unstall(): void {
+    if (this.stalledCount === 0) return;
     for (let v = 0; v < this.stalled.length; v++) {
       if (this.stalled[v]) {
-        this.stalled[v] = 0;
+        this.setStalled(v, 0);
         const vc = this.vm.vcpus[v];
         if (vc.ext.asserted || vc.crit.asserted) this.queueEntry(v);
       }
@@ -326,74 +440,105 @@ export class Simulation {
 
   // ---- IPIs --------------------------------------------------------------------------
 
-  private scheduleIpi(spec: IpiSpec, from: number, end: number): void {
-    const t = from + this.gap(this.ipiRng, spec.arrival, 1e9 / spec.rate);
-    if (t >= end) return;
-    this.vm.clock.at(t, (now) => {
-      if (!this.ipiEnabled) return;
-      this.sendIpis(spec, now);
-      this.scheduleIpi(spec, now, end);
-    });
+  private scheduleIpi(from: number): void {
+    const spec = this.w.ipis!;
+    const t = from + this.gap(this.ipiRng, spec.arrival === "periodic", 1e9 / spec.rate);
+    if (t >= this.arrivalsEnd) return;
+    this.schedule(t, EV_IPI, 0);
   }
 
+  /** Sends one IPI event's worth of IPIs (one target, or every other receiver for broadcast). */
   private sendIpis(spec: IpiSpec, now: number): void {
-    const senders = spec.from ?? range(this.w.vcpus);
-    const receivers = spec.to ?? range(this.w.vcpus);
+    const senders = this.ipiSenders;
+    const receivers = this.ipiReceivers;
+    const nr = receivers.length;
     let from: number;
-    let targets: number[];
+    let target = -1; // the one target (ring, random); -1 = every receiver but the sender
     switch (spec.pattern) {
       case "ring": {
         from = senders[this.ipiRing++ % senders.length];
-        const others = receivers.filter((r) => r !== from);
-        if (others.length === 0) return;
-        const next = others.find((r) => r > from) ?? others[0];
-        targets = [next];
+        // The first other receiver above the sender, else the first other receiver.
+        let first = -1;
+        for (let i = 0; i < nr; i++) {
+          const r = receivers[i];
+          if (r === from) continue;
+          if (first < 0) first = r;
+          if (r > from) {
+            target = r;
+            break;
+          }
+        }
+        if (first < 0) return;
+        if (target < 0) target = first;
         break;
       }
       case "broadcast":
         from = senders[pick(this.ipiRng, senders.length)];
-        targets = receivers.filter((r) => r !== from);
         break;
       default: {
         from = senders[pick(this.ipiRng, senders.length)];
-        const others = receivers.filter((r) => r !== from);
-        if (others.length === 0) return;
-        targets = [others[pick(this.ipiRng, others.length)]];
+        let others = nr;
+        for (let i = 0; i < nr; i++) if (receivers[i] === from) others--;
+        if (others === 0) return;
+        let k = pick(this.ipiRng, others);
+        for (let i = 0; i < nr; i++) {
+          const r = receivers[i];
+          if (r === from) continue;
+          if (k-- === 0) {
+            target = r;
+            break;
+          }
+        }
       }
     }
     const sender = this.vm.vcpus[from];
-    const base = this.exitCounts();
-    for (const to of targets) {
-      const c = this.classes.ipi;
-      c.raised++;
-      if (this.ipiPending[to] === 0) this.ipiFirst[to] = now;
-      this.ipiPending[to]++;
-      try {
-        this.driver.sendIpi(sender, to);
-      } catch (e) {
-        // The controller cannot send IPIs (e.g. EOPNOTSUPP): IPIs are n/a for it.
-        c.raised--;
-        this.ipiPending[to]--;
-        this.ipiEnabled = false;
-        const why = KvmError.is(e, Errno.EOPNOTSUPP) ? `the guest driver cannot send IPIs (${reason(e)})` : `sending an IPI failed: ${reason(e)}`;
-        this.markUnsupported("ipi", why);
-        return;
+    const s = this.vm.exitStats;
+    const h0 = s.hcalls;
+    const r0 = s.rtasCalls;
+    const mr0 = s.mmioReads;
+    const mw0 = s.mmioWrites;
+    const d0 = s.directAccesses;
+    if (target >= 0) {
+      if (!this.sendIpi(sender, target, now)) return;
+    } else {
+      for (let i = 0; i < nr; i++) {
+        const r = receivers[i];
+        if (r !== from && !this.sendIpi(sender, r, now)) return;
       }
     }
     this.unstall();
-    this.chargeSender(from, this.costSince(base));
+    this.chargeSender(from, this.costSince(h0, r0, mr0, mw0, d0));
+  }
+
+  /** One IPI to `to`; false if the guest driver cannot send IPIs (then IPIs are n/a). */
+  private sendIpi(sender: Vcpu, to: number, now: number): boolean {
+    const c = this.classes.ipi;
+    c.raised++;
+    if (this.ipiPending[to] === 0) this.ipiFirst[to] = now;
+    this.ipiPending[to]++;
+    try {
+      this.driver.sendIpi(sender, to);
+      return true;
+    } catch (e) {
+      // The controller cannot send IPIs (e.g. EOPNOTSUPP): IPIs are n/a for it.
+      c.raised--;
+      this.ipiPending[to]--;
+      this.ipiEnabled = false;
+      const why = KvmError.is(e, Errno.EOPNOTSUPP) ? `the guest driver cannot send IPIs (${reason(e)})` : `sending an IPI failed: ${reason(e)}`;
+      this.markUnsupported("ipi", why);
+      return false;
+    }
   }
 
   private chargeSender(v: number, ns: number): void {
     if (ns <= 0) return;
-    const clock = this.vm.clock;
     if (this.busy[v]) {
       this.busyUntil[v] += ns;
       return;
     }
     this.busy[v] = 1;
-    this.busyUntil[v] = clock.now + ns;
-    clock.at(this.busyUntil[v], this.endBusyCbs[v]);
+    this.busyUntil[v] = this.vm.clock.now + ns;
+    this.schedule(this.busyUntil[v], EV_END_BUSY, v);
   }
 
   // ---- service -----------------------------------------------------------------------
@@ -401,7 +546,10 @@ export class Simulation {
   private queueEntry(v: number): void {
     if (this.busy[v] || this.entryQueued[v] || this.stalled[v]) return;
     this.entryQueued[v] = 1;
-    this.vm.clock.at(this.vm.clock.now, this.entryCbs[v]);
+    let tail = this.entryHead + this.entryCount;
+    if (tail >= this.entryFifo.length) tail -= this.entryFifo.length;
+    this.entryFifo[tail] = v;
+    this.entryCount++;
   }
 
   private enter(v: number): void {
@@ -412,22 +560,27 @@ export class Simulation {
     // Busy from now on: line changes made by the driver itself do not queue another entry.
     this.busy[v] = 1;
     this.svcT0 = clock.now;
-    this.svcBase = this.exitCounts();
+    const s = this.vm.exitStats;
+    this.svcHcalls = s.hcalls;
+    this.svcRtas = s.rtasCalls;
+    this.svcMmioReads = s.mmioReads;
+    this.svcMmioWrites = s.mmioWrites;
+    this.svcDirect = s.directAccesses;
     this.svcHandlerNs = 0;
     const n = this.driver.service(vcpu, this.handlers[v]);
-    const spent = Math.max(1, this.cost.entryNs + this.costSince(this.svcBase) + this.svcHandlerNs);
+    const spent = Math.max(1, this.cost.entryNs + this.svcCost() + this.svcHandlerNs);
     if (n === 0) {
       this.spurious++;
-      if (vcpu.ext.asserted || vcpu.crit.asserted) this.stalled[v] = 1;
+      if (vcpu.ext.asserted || vcpu.crit.asserted) this.setStalled(v, 1);
     }
     this.busyUntil[v] = clock.now + spent;
-    clock.at(this.busyUntil[v], this.endBusyCbs[v]);
+    this.schedule(this.busyUntil[v], EV_END_BUSY, v);
   }
 
   private endBusy(v: number): void {
     const clock = this.vm.clock;
     if (clock.now < this.busyUntil[v]) {
-      clock.at(this.busyUntil[v], this.endBusyCbs[v]);
+      this.schedule(this.busyUntil[v], EV_END_BUSY, v);
       return;
     }
     this.busy[v] = 0;
@@ -438,15 +591,16 @@ export class Simulation {
 
   /** Level sources whose resamplefd fired: the line dropped; re-signal if work remains. */
   private resample(): void {
-    for (let s = 0; s < this.srcHeld.length; s++) {
+    const level = this.levelSources;
+    for (let i = 0; i < level.length; i++) {
+      const s = level[i];
       if (!this.srcHeld[s]) continue;
       const rfd = this.srcRfd[s];
       if (!rfd || Number(rfd.counter) === 0) continue;
       rfd.read();
       this.srcHeld[s] = 0;
-      const streams = this.plan.sources[s].streams;
-      for (let i = 0; i < streams.length; i++) {
-        if (this.stPending[streams[i]] > 0) {
+      for (let j = this.srcStreamStart[s], e = this.srcStreamStart[s + 1]; j < e; j++) {
+        if (this.stPending[this.srcStreams[j]] > 0) {
           this.srcHeld[s] = 1;
           this.srcEfd[s]!.write(1);
           break;
@@ -457,7 +611,7 @@ export class Simulation {
 
   private onHandler(v: number, source: number): void {
     this.handled++;
-    const t = this.svcT0 + this.cost.entryNs + this.costSince(this.svcBase) + this.svcHandlerNs;
+    const t = this.svcT0 + this.cost.entryNs + this.svcCost() + this.svcHandlerNs;
     if (source === IPI_SOURCE) {
       const c = this.classes.ipi;
       const k = this.ipiPending[v];
@@ -472,16 +626,16 @@ export class Simulation {
       this.svcHandlerNs += this.cost.handlerNs;
       return;
     }
-    const src = this.plan.sources[source];
-    if (!src || !this.srcOk[source]) {
+    if (!(source >= 0 && source < this.srcOk.length) || !this.srcOk[source]) {
       this.unknownSource++;
       this.svcHandlerNs += this.cost.handlerNs;
       return;
     }
-    const c = this.classes[src.kind];
+    const c = this.srcCounters[source];
     let any = false;
     let body = 0;
-    for (const sti of src.streams) {
+    for (let j = this.srcStreamStart[source], e = this.srcStreamStart[source + 1]; j < e; j++) {
+      const sti = this.srcStreams[j];
       const k = this.stPending[sti];
       if (k === 0) continue;
       any = true;
@@ -489,7 +643,7 @@ export class Simulation {
       c.coalesced += k - 1;
       c.latency.push(t - this.stFirst[sti]);
       this.stPending[sti] = 0;
-      body += this.plan.streams[sti].handlerNs ?? this.cost.handlerNs;
+      body += this.stHandlerNs[sti];
     }
     if (!any) {
       c.redundant++;
@@ -502,18 +656,34 @@ export class Simulation {
 
   /** Events never covered: lost if the system went quiet, else still pending. */
   private settle(quiescent: boolean): void {
+    const lostBy = new Map<number, number>(); // source -> lost events
     for (const st of this.plan.streams) {
       const k = this.stPending[st.index];
       if (k === 0) continue;
       const c = this.classes[this.srcClass[st.source]];
-      if (quiescent) c.lost += k;
-      else c.pending += k;
+      if (quiescent) {
+        c.lost += k;
+        lostBy.set(st.source, (lostBy.get(st.source) ?? 0) + k);
+      } else c.pending += k;
     }
+    const lostIpis: string[] = [];
     for (let v = 0; v < this.ipiPending.length; v++) {
       const k = this.ipiPending[v];
       if (k === 0) continue;
-      if (quiescent) this.classes.ipi.lost += k;
-      else this.classes.ipi.pending += k;
+      if (quiescent) {
+        this.classes.ipi.lost += k;
+        lostIpis.push(`${k} IPI(s) to vCPU ${v}`);
+      } else this.classes.ipi.pending += k;
+    }
+    // Say where the lost events went, so that the loss can be chased in the controller.
+    if (lostBy.size || lostIpis.length) {
+      const where = [...lostBy].map(([src, k]) => {
+        const p = this.plan.sources[src];
+        return `${k} on ${p.label} (${p.trigger}, vCPU ${p.vcpu})`;
+      });
+      const all = [...where, ...lostIpis];
+      const shown = all.slice(0, 6).join(", ") + (all.length > 6 ? `, and ${all.length - 6} more` : "");
+      this.notes.push(`lost events (raised, never handled, nothing left pending): ${shown}`);
     }
   }
 
@@ -521,7 +691,13 @@ export class Simulation {
     const present = cls === "ipi" ? this.w.ipis !== null : this.plan.sources.some((s) => s.kind === cls);
     if (!present) return "none";
     const why = this.unsupported[cls];
-    return why ? `n/a: ${why}` : "ok";
+    if (!why) return "ok";
+    const failed = this.failedSources[cls];
+    const total = cls === "ipi" ? 0 : this.plan.sources.filter((s) => s.kind === cls).length;
+    if (failed > 0 && failed < total) {
+      return `n/a: ${failed} of ${total} ${cls} sources could not be set up, so the totals leave their events out (first failure: ${why})`;
+    }
+    return `n/a: ${why}`;
   }
 
   private result(exits: ExitTotals, quiescent: boolean, simulatedNs: number, wallMs: number): ControllerResult {

@@ -48,6 +48,12 @@ export interface FakeOptions {
   level?: boolean;
   /** Drop every Nth edge (a deliberately buggy controller). */
   dropEvery?: number;
+  /** Each service() call appends the number of timers pending on the VM clock (hot-path probe). */
+  clockTimersSeen?: number[];
+  /** Workload source indices whose configuration fails (EBUSY), as a full controller would refuse them. */
+  failSources?: number[];
+  /** A controller timer on the VM clock: at `atNs`, `pin` becomes pending (like an MPIC timer). */
+  timer?: { atNs: number; pin: number };
 }
 
 export class FakePic implements IrqChip {
@@ -177,6 +183,13 @@ export function fakeControllerModule(o: FakeOptions = {}): ContainerModule {
         pic.update();
         return 0;
       });
+      if (o.timer) {
+        const { atNs, pin } = o.timer;
+        vm.clock.at(atNs, () => {
+          pic.pending[pin] = 1;
+          pic.update();
+        });
+      }
       return { pic, dumpState: () => pic.dumpState() };
     },
   };
@@ -193,6 +206,7 @@ export function fakeControllerModule(o: FakeOptions = {}): ContainerModule {
         controller,
         configureSource(spec: SourceSpec): RouteSpec {
           if (spec.trigger === "level" && !withLevel) fail(Errno.EOPNOTSUPP, "the fake controller has no level sources here");
+          if (o.failSources?.includes(spec.index)) fail(Errno.EBUSY, `the fake controller refuses source ${spec.index}`);
           const pin = spec.index;
           pic.level[pin] = spec.trigger === "level" ? 1 : 0;
           pic.target[pin] = spec.vcpu;
@@ -203,6 +217,7 @@ export function fakeControllerModule(o: FakeOptions = {}): ContainerModule {
         },
         service(vcpu: Vcpu, handler: (source: number) => void): number {
           const base = FAKE_BASE + 0x100 * vcpu.id;
+          o.clockTimersSeen?.push(vm.clock.pendingTimers());
           let n = 0;
           for (;;) {
             const v = vm.mmio.read(base, 4);

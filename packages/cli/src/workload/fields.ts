@@ -14,6 +14,30 @@ export class FieldError extends Error {
   }
 }
 
+/** JSON text that does not parse: `problem` says where (line and column) and what. */
+export class JsonSyntaxError extends FieldError {}
+
+/** JSON.parse, failing with a JsonSyntaxError that gives the line and column of the problem. */
+export function parseJson(text: string, origin: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /at position (\d+)/.exec(msg);
+    let where = "";
+    if (m) {
+      const pos = Number(m[1]);
+      const before = text.slice(0, pos);
+      const line = before.split("\n").length;
+      const column = pos - before.lastIndexOf("\n");
+      where = ` at line ${line}, column ${column}`;
+    } else if (text.trim() === "") {
+      where = " (the file is empty)";
+    }
+    throw new JsonSyntaxError(origin, `invalid JSON${where}: ${msg.replace(/ in JSON at position \d+.*$/s, "").replace(/\s*\(line \d+ column \d+\)$/, "")}`);
+  }
+}
+
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 export function describe(v: unknown): string {
@@ -78,12 +102,13 @@ export function duration(v: unknown, path: string, max: number): number {
   if (typeof v === "number") ns = v;
   else if (typeof v === "string") {
     const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)\s*$/.exec(v);
-    if (!m) throw new FieldError(path, `must be a duration like "500us", "20ms" or a number of ns (got ${describe(v)})`);
+    if (!m) throw new FieldError(path, `must be a duration with a unit (ns, us, ms or s), like "500us" or "20ms" (got ${describe(v)})`);
     ns = Number(m[1]) * UNITS[m[2]];
   } else {
-    throw new FieldError(path, `must be a duration like "20ms" or a number of ns (got ${describe(v)})`);
+    throw new FieldError(path, `must be a number of ns or a string with a unit, like "20ms" (got ${describe(v)})`);
   }
-  if (!Number.isFinite(ns) || ns < 1) throw new FieldError(path, `must be a positive duration (got ${describe(v)})`);
+  if (!Number.isFinite(ns) || ns <= 0) throw new FieldError(path, `must be a positive duration (got ${describe(v)})`);
+  if (ns < 1) throw new FieldError(path, `must be at least 1 ns (got ${describe(v)})`);
   ns = Math.round(ns);
   if (ns > max) throw new FieldError(path, `must be at most ${formatNs(max)} (got ${formatNs(ns)})`);
   return ns;

@@ -66,6 +66,8 @@ export const WORKLOAD_LIMITS = {
   maxBurst: 1024,
   maxPriority: 7,
   maxDevices: 1024,
+  /** MSI vectors + INTx lines: one GSI each, from GSI 32 up, below KVM_MAX_IRQ_ROUTES (4096). */
+  maxSources: 4064,
   /** Expected number of events (all streams, whole duration). */
   maxEvents: 20_000_000,
 } as const;

@@ -24,7 +24,14 @@ describe("workload format: bad input gets a clear error naming the field", () =>
     ["missing name", { devices: ok.devices }, /^workload\.name: must be a string/],
     ["vcpus zero", { ...ok, vcpus: 0 }, /^workload\.vcpus: must be between 1 and 256 \(got 0\)/],
     ["vcpus fractional", { ...ok, vcpus: 1.5 }, /^workload\.vcpus: must be an integer \(got 1\.5\)/],
-    ["bad duration string", { ...ok, duration: "10 parsecs" }, /^workload\.duration: must be a duration like "500us"/],
+    ["bad duration string", { ...ok, duration: "10 parsecs" }, /^workload\.duration: must be a duration with a unit \(ns, us, ms or s\), like "500us"/],
+    ["[duration-unit] a string without a unit is not taken for ns", { ...ok, duration: "5" }, /^workload\.duration: must be a duration with a unit .*\(got "5"\)/],
+    ["[duration-sub-ns] a positive duration below 1 ns says so", { ...ok, duration: 0.4 }, /^workload\.duration: must be at least 1 ns \(got 0\.4\)/],
+    [
+      "[gsi-limit] more sources than GSIs below KVM_MAX_IRQ_ROUTES",
+      { name: "w", devices: Array.from({ length: 17 }, (_, i) => ({ name: `d${i}`, kind: "msi", vectors: 256, rate: 1 })) },
+      /^workload\.devices: 4,352 interrupt sources \(MSI vectors \+ INTx lines\); at most 4064 \(each takes one GSI, below KVM_MAX_IRQ_ROUTES = 4096\)/,
+    ],
     ["negative duration", { ...ok, duration: -5 }, /^workload\.duration: must be a positive duration/],
     ["devices not an array", { name: "w", devices: {} }, /^workload\.devices: must be an array/],
     ["no devices and no ipis", { name: "w" }, /^workload\.devices: a workload needs at least one device or an ipis section/],
@@ -58,7 +65,22 @@ describe("workload format: bad input gets a clear error naming the field", () =>
   }
 
   it("invalid JSON names the file and the parser's position", () => {
-    expect(() => parseWorkloadText("{ \"name\": ", "my.json")).toThrow(/^my\.json: invalid JSON: /);
+    expect(() => parseWorkloadText("{ \"name\": ", "my.json")).toThrow(/^my\.json: invalid JSON/);
+  });
+
+  it("[json-position] a syntax error says the line and column, once (not the file name twice)", () => {
+    const text = '{\n  "devices": [\n    {"name": "a", "kind": "msi" "rate": 5}\n  ]\n}\n';
+    expect(() => parseWorkloadText(text, "nic.json")).toThrow(/^nic\.json: invalid JSON at line 3, column 33: Expected ',' or '}' after property value$/);
+    expect(() => parseWorkloadText("", "e.json")).toThrow(/^e\.json: invalid JSON \(the file is empty\)/);
+  });
+
+  it("a shared INTx line is one source toward the GSI limit", () => {
+    const devices = [
+      ...Array.from({ length: 15 }, (_, i) => ({ name: `m${i}`, kind: "msi", vectors: 256, rate: 1 })),
+      { name: "m15", kind: "msi", vectors: 222, rate: 1 },
+      ...Array.from({ length: 50 }, (_, i) => ({ name: `l${i}`, kind: "intx", line: "shared", rate: 1 })),
+    ];
+    expect(validateWorkload({ name: "w", devices }).devices).toHaveLength(66); // 3840 + 222 + 1 = 4063 sources
   });
 
   it("a file without a name takes the file name", () => {

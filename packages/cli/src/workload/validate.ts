@@ -9,6 +9,7 @@ import {
   duration,
   integer,
   object,
+  parseJson,
   oneOf,
   positive,
   string,
@@ -30,13 +31,8 @@ export const DEFAULT_SEED = 1;
 
 /** Parses JSON text; syntax errors name the file and position. */
 export function parseWorkloadText(text: string, origin = "workload"): Workload {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new FieldError(origin, `invalid JSON: ${(e as Error).message}`);
-  }
-  return validateWorkload(data, origin === "workload" ? undefined : origin);
+  const data = parseJson(text, origin);
+  return validateWorkload(data, origin === "workload" ? undefined : origin.replace(/\.json$/i, ""));
 }
 
 /**
@@ -65,6 +61,24 @@ export function validateWorkload(data: unknown, fallbackName?: string): Workload
     names.add(d.name);
     devices.push(d);
   });
+
+  // One GSI per source (MSI vector or INTx line), below KVM_MAX_IRQ_ROUTES.
+  const lines = new Set<string>();
+  let sources = 0;
+  for (const d of devices) {
+    if (d.kind === "msi") sources += d.vectors;
+    else if (d.line === null) sources++;
+    else if (!lines.has(d.line)) {
+      lines.add(d.line);
+      sources++;
+    }
+  }
+  if (sources > L.maxSources) {
+    throw new FieldError(
+      "workload.devices",
+      `${sources.toLocaleString("en-US")} interrupt sources (MSI vectors + INTx lines); at most ${L.maxSources} (each takes one GSI, below KVM_MAX_IRQ_ROUTES = 4096)`,
+    );
+  }
 
   const ipis = w.ipis === undefined || w.ipis === null ? null : validateIpis(w.ipis, "workload.ipis", vcpus);
   if (devices.length === 0 && ipis === null) {
