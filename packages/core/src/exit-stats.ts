@@ -1,12 +1,15 @@
 /**
  * What the guest's interrupt handling costs, counted by the guest-side entry points:
- * every hypercall, RTAS call and trapped MMIO access is a guest exit; a load or store on a
+ * every hypercall, RTAS call, trapped MMIO access and other instruction intercept (s390 SIGP)
+ * is a guest exit; a load or store on a
  * direct-mapped page (XIVE ESB/TIMA through `mmap`) is not. The comparison runner reads
  * these counters; controllers never need to touch them.
  */
 export class ExitStats {
   hcalls = 0;
   rtasCalls = 0;
+  /** Other instruction intercepts the guest's interrupt path causes (s390 SIGP for IPIs). */
+  intercepts = 0;
   mmioReads = 0;
   mmioWrites = 0;
   /** Accesses to direct-mapped device pages (no exit). */
@@ -15,13 +18,14 @@ export class ExitStats {
   mmioUnhandled = 0;
 
   get exits(): number {
-    return this.hcalls + this.rtasCalls + this.mmioReads + this.mmioWrites;
+    return this.hcalls + this.rtasCalls + this.intercepts + this.mmioReads + this.mmioWrites;
   }
 
   snapshot(): Record<string, number> {
     return {
       hcalls: this.hcalls,
       rtasCalls: this.rtasCalls,
+      intercepts: this.intercepts,
       mmioReads: this.mmioReads,
       mmioWrites: this.mmioWrites,
       directAccesses: this.directAccesses,
@@ -31,7 +35,7 @@ export class ExitStats {
   }
 
   reset(): void {
-    this.hcalls = this.rtasCalls = this.mmioReads = this.mmioWrites = 0;
+    this.hcalls = this.rtasCalls = this.intercepts = this.mmioReads = this.mmioWrites = 0;
     this.directAccesses = this.mmioUnhandled = 0;
   }
 }

@@ -48,9 +48,12 @@ export interface GuestDriver {
   /** Configures a source as the guest would (target, priority, trigger, unmask). */
   configureSource(spec: SourceSpec): RouteSpec;
   /**
-   * The vCPU's interrupt entry, called while its interrupt line is asserted: acknowledge,
-   * call `handler(source index or IPI_SOURCE)`, EOI; repeat while more is presented.
-   * Returns the number of interrupts handled (0 for a spurious entry).
+   * One external-interrupt entry of the vCPU, called while its interrupt line is asserted,
+   * as Linux's do_IRQ runs it: acknowledge ONCE (one H_XIRR, one IACK read, one EPR read,
+   * one floating-interrupt delivery), call `handler(source index or IPI_SOURCE)` for what
+   * that acknowledgement delivered (a cascaded MSI bank or an adapter's indicators may cover
+   * several sources), EOI. The caller enters again while the line stays asserted, as the
+   * hardware re-raises the exception. Returns the number of handler calls (0: spurious).
    */
   service(vcpu: Vcpu, handler: (source: number) => void): number;
   /** Sends an IPI from `from` to vCPU `to` as the guest does. */

@@ -95,11 +95,15 @@ describe("FLIC guest driver", () => {
     const seen: number[] = [];
     let refire = [3, 0, 40];
     fire(routes[1]);
-    const handled = driver.service(vm.vcpu(0), (s) => {
+    const handler = (s: number) => {
       seen.push(s);
       const next = refire.shift();
       if (next !== undefined) fire(routes[[0, 3, 40].indexOf(next)]);
-    });
+    };
+    let handled = driver.service(vm.vcpu(0), handler);
+    // The refired sources made a new adapter interruption: the vCPU is interrupted again.
+    expect(vm.vcpu(0).ext.asserted).toBe(true);
+    for (let entry = 0; entry < 10 && vm.vcpu(0).ext.asserted; entry++) handled += driver.service(vm.vcpu(0), handler);
     refire = [];
     expect(seen.filter((s) => s === 3)).toHaveLength(2);
     expect(seen).toContain(0);

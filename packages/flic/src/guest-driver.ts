@@ -8,7 +8,7 @@
  *   source i: indicator bit i (MSB-0, swap) of its adapter's indicator page; one summary bit per
  *             adapter; the route is an S390_ADAPTER route. 32768 sources per adapter page, more
  *             sources register more adapters (ids 1, 2, ...) on the same ISC.
- *   service:  take interruptions while one is deliverable; for an adapter I/O interruption,
+ *   service:  take one interruption (the next comes with the next entry); for an adapter I/O interruption,
  *             for every adapter: test-and-clear its summary bit, then clear and handle each set
  *             indicator bit; an emergency signal is an IPI.
  *
@@ -126,19 +126,19 @@ export class FlicGuestDriver implements GuestDriver {
     };
   }
 
+  /**
+   * One interruption: KVM delivers the highest-priority deliverable interrupt (the new PSW
+   * then masks its class); an adapter I/O interrupt makes the handler scan every indicator.
+   * The next interruption comes with the next entry while the line stays up.
+   */
   service(vcpu: Vcpu, handler: (source: number) => void): number {
-    let handled = 0;
-    for (;;) {
-      const d = this.flic.deliver(vcpu);
-      if (d === null) break;
-      if (d.kind === "emergency") {
-        handler(IPI_SOURCE);
-        handled++;
-      } else if (d.kind === "io" && d.adapter) {
-        handled += this.scan(handler);
-      }
+    const d = this.flic.deliver(vcpu);
+    if (d === null) return 0;
+    if (d.kind === "emergency") {
+      handler(IPI_SOURCE);
+      return 1;
     }
-    return handled;
+    return d.kind === "io" && d.adapter ? this.scan(handler) : 0;
   }
 
   /** Summary first (test and clear), then the adapter's indicator bytes. */
@@ -169,7 +169,9 @@ export class FlicGuestDriver implements GuestDriver {
     return handled;
   }
 
+  /** SIGP EMERGENCY SIGNAL: an instruction KVM intercepts and handles (one exit). */
   sendIpi(from: Vcpu, to: number): void {
+    this.vm.exitStats.intercepts++;
     this.flic.emergencySignal(from, to);
   }
 }

@@ -13,8 +13,9 @@
  *   configure  level sources -> their own MPIC input pin (IRQCHIP route); edge sources ->
  *              an MSI bank bit (MSI route, data = MSIIR value) grouped by (vCPU, priority),
  *              falling back to the 16 external edge-capable pins.
- *   service    IACK -> handler -> EOI until IACK returns the spurious vector; an MSI bank's
- *              vector is demultiplexed by reading (and so clearing) its MSIR, as fsl_msi does.
+ *   service    one external exception: IACK -> handler -> EOI + WHOAMI read (mpic_eoi); an
+ *              MSI bank's vector is demultiplexed by reading (and so clearing) its MSIR, as
+ *              fsl_msi does. The exception is taken again while the line stays up.
  *   sendIpi    IPI 0 dispatch: write 1 << target into the sender's IPIDR0.
  *
  * CoreInt (`coreint: true`, v4.2 only): Linux's qemu_e500 platform (the ppce500 board)
@@ -25,11 +26,10 @@
  * MMIO write, and a spurious EPR is not EOIed. The contributed "mpic-4.2" driver keeps the
  * IACK loop (mpc85xx boards without CoreInt) so its exit profile matches the other drivers'.
  *
- * Where the contributed drivers simplify Linux (kept so the comparison runner's figures stay
- * as they are; each is an option or a note): Linux's mpic_eoi reads WHOAMI after the EOI
- * write (`eoiReadback`); ppce500 guests use CoreInt (`coreint`); Linux reads IACK once per
- * external exception (again only if the line is still up after EOI), where `service` polls
- * IACK until SPVR, one trailing spurious IACK per call.
+ * As Linux does: one IACK read per external exception (the exception is taken again while
+ * the line stays up), the EOI write followed by a WHOAMI read (mpic_eoi; `eoiReadback:
+ * false` drops it). One simplification is an option: ppce500 guests use CoreInt
+ * (`coreint`, EPR instead of IACK), off by default so both models run the same driver.
  */
 import {
   Errno,
@@ -119,10 +119,13 @@ export interface MpicGuestDriverOptions {
   coreint?: boolean;
   /**
    * Linux's mpic_eoi: the EOI write is followed by a WHOAMI read of the same per-CPU block
-   * ("(void)mpic_cpu_read(MPIC_INFO(CPU_WHOAMI))", a second exit per EOI). Off by default.
+   * ("(void)mpic_cpu_read(MPIC_INFO(CPU_WHOAMI))", a second exit per EOI). On by default.
    */
   eoiReadback?: boolean;
 }
+
+/** CPUs a v2.0 guest can target before IDR's critical bits overlap CPU bits (mpic.md §5). */
+export const MPIC20_MAX_GUEST_CPUS = 15;
 
 /** How a workload source was mapped (for tests and the CLI's explanations). */
 export type SourceMapping =
@@ -163,6 +166,12 @@ export class MpicGuestDriver implements GuestDriver {
     this.mmio = vm.mmio;
     this.base = options.base;
     if (vm.vcpus.length > MAX_CPU) fail(Errno.EPERM, `MPIC serves at most ${MAX_CPU} vCPUs (VM has ${vm.vcpus.length})`);
+    // KVM's v2.0 IDR puts the critical-output bits at 31 - nb_cpus and up: from 16 CPUs on
+    // they overlap CPU bits, and a source aimed at such a CPU raises only the (undelivered)
+    // critical output. A guest on that MPIC cannot use more than 15 CPUs.
+    if (options.type === KVM_DEV_TYPE_FSL_MPIC_20 && vm.vcpus.length > MPIC20_MAX_GUEST_CPUS) {
+      fail(Errno.EINVAL, `MPIC 2.0 guests use at most ${MPIC20_MAX_GUEST_CPUS} vCPUs (IDR critical bits overlap CPU bits from 16 CPUs on); VM has ${vm.vcpus.length}`);
+    }
     if (options.coreint && options.type !== KVM_DEV_TYPE_FSL_MPIC_42) {
       fail(Errno.EINVAL, `CoreInt (external proxy) needs the MPIC 4.2 model (type ${KVM_DEV_TYPE_FSL_MPIC_42}), not type ${options.type}`);
     }
@@ -272,52 +281,48 @@ export class MpicGuestDriver implements GuestDriver {
     };
   }
 
+  /** One external exception (mpic_get_irq): one IACK (or EPR), handlers, EOI. */
   service(vcpu: Vcpu, handler: (source: number) => void): number {
     const cpu = vcpu.irqchipCpu;
-    const iack = this.iackAddr[cpu];
-    const eoi = this.eoiAddr[cpu];
     const mmio = this.mmio;
     const proxy = this.eprSource;
-    const readback = this.options.eoiReadback === true;
-    const whoami = this.whoamiAddr[cpu];
+    let vec: number;
+    if (proxy === null) vec = mmio.read(this.iackAddr[cpu], 4) & 0xffff;
+    else {
+      // An external exception is taken only while the line is up; KVM acknowledges on
+      // delivery and the guest reads EPR (mfspr, no exit).
+      if (!vcpu.ext.asserted) return 0;
+      const epr = proxy.deliverExternal(vcpu);
+      if (epr < 0) return 0; // the guest left proxy mode: no EPR delivery
+      vec = epr & 0xffff;
+    }
+    if (vec === GUEST_SPURIOUS_VECTOR) return 0;
     let handled = 0;
-    for (;;) {
-      let vec: number;
-      if (proxy === null) vec = mmio.read(iack, 4) & 0xffff;
-      else {
-        // An external exception is taken only while the line is up; KVM acknowledges on
-        // delivery and the guest reads EPR (mfspr, no exit).
-        if (!vcpu.ext.asserted) break;
-        const epr = proxy.deliverExternal(vcpu);
-        if (epr < 0) break; // the guest left proxy mode: no EPR delivery
-        vec = epr & 0xffff;
-      }
-      if (vec === GUEST_SPURIOUS_VECTOR) break;
-      if (vec >= GUEST_IPI_VECTOR0 && vec < GUEST_IPI_VECTOR0 + MAX_IPI) {
-        handler(IPI_SOURCE);
-        handled++;
-      } else if (vec >= IRQ_MSI0 && vec < IRQ_MSI0 + MAX_MSI && this.bankKey[vec - IRQ_MSI0] !== null) {
-        const bank = vec - IRQ_MSI0;
-        let bits = mmio.read(this.msirAddr[bank], 4);
-        while (bits !== 0) {
-          const low = bits & -bits;
-          bits = (bits ^ low) >>> 0;
-          const idx = this.msiIndex[bank * 32 + (31 - Math.clz32(low))];
-          if (idx >= 0) {
-            handler(idx);
-            handled++;
-          }
-        }
-      } else {
-        const idx = this.vectorIndex[vec];
+    if (vec >= GUEST_IPI_VECTOR0 && vec < GUEST_IPI_VECTOR0 + MAX_IPI) {
+      handler(IPI_SOURCE);
+      handled++;
+    } else if (vec >= IRQ_MSI0 && vec < IRQ_MSI0 + MAX_MSI && this.bankKey[vec - IRQ_MSI0] !== null) {
+      // fsl_msi cascade: MSIRn (read clears) names every source of the bank.
+      const bank = vec - IRQ_MSI0;
+      let bits = mmio.read(this.msirAddr[bank], 4);
+      while (bits !== 0) {
+        const low = bits & -bits;
+        bits = (bits ^ low) >>> 0;
+        const idx = this.msiIndex[bank * 32 + (31 - Math.clz32(low))];
         if (idx >= 0) {
           handler(idx);
           handled++;
         }
       }
-      mmio.write(eoi, 4, 0);
-      if (readback) mmio.read(whoami, 4);
+    } else {
+      const idx = this.vectorIndex[vec];
+      if (idx >= 0) {
+        handler(idx);
+        handled++;
+      }
     }
+    mmio.write(this.eoiAddr[cpu], 4, 0);
+    if (this.options.eoiReadback !== false) mmio.read(this.whoamiAddr[cpu], 4);
     return handled;
   }
 

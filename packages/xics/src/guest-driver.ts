@@ -6,7 +6,7 @@
  *              for every vCPU; each vCPU opens its CPPR (H_CPPR 0xff)
  *   configure  the platform creates the source (source word: masked, LSI flag), then the
  *              guest unmasks it: ibm,set-xive(irq, server, DEFAULT_PRIORITY 5) + ibm,int-on
- *   service    H_XIRR -> handler -> H_EOI((old CPPR << 24) | source) until XISR is 0;
+ *   service    one external exception: H_XIRR -> handler -> H_EOI((old CPPR << 24) | source);
  *              an IPI is first cleared with H_IPI(self, 0xff), as icp_hv_ipi_action does
  *   sendIpi    H_IPI(server of the target, IPI_PRIORITY 4)
  *
@@ -83,21 +83,18 @@ export class XicsGuestDriver implements GuestDriver {
     return { type: "irqchip", irqchip: XICS_IRQCHIP_INDEX, pin: irq };
   }
 
+  /** One entry (icp_hv_get_irq): H_XIRR once; nothing pending is a spurious entry. */
   service(vcpu: Vcpu, handler: (source: number) => void): number {
-    let n = 0;
-    const hret = vcpu.hret;
-    for (;;) {
-      if (vcpu.hcall(H_XIRR) !== H_SUCCESS) return n;
-      const xirr = hret[0];
-      const src = xirr % 0x1000000;
-      if (src === 0) return n;
-      if (src === XICS_IPI) {
-        vcpu.hcall(H_IPI, vcpu.irqchipCpu, LOWEST_PRIORITY);
-        handler(IPI_SOURCE);
-      } else handler(src - GUEST_IRQ_BASE);
-      vcpu.hcall(H_EOI, xirr);
-      n++;
-    }
+    if (vcpu.hcall(H_XIRR) !== H_SUCCESS) return 0;
+    const xirr = vcpu.hret[0];
+    const src = xirr % 0x1000000;
+    if (src === 0) return 0;
+    if (src === XICS_IPI) {
+      vcpu.hcall(H_IPI, vcpu.irqchipCpu, LOWEST_PRIORITY);
+      handler(IPI_SOURCE);
+    } else handler(src - GUEST_IRQ_BASE);
+    vcpu.hcall(H_EOI, xirr);
+    return 1;
   }
 
   sendIpi(from: Vcpu, to: number): void {

@@ -54,6 +54,7 @@ export function renderHtmlReport(report: CompareReport): string {
           { name: "hcalls", values: ok.map((r) => r.perInterrupt.hcalls) },
           { name: "trapped MMIO", values: ok.map((r) => r.perInterrupt.mmio) },
           { name: "RTAS", values: ok.map((r) => r.perInterrupt.rtas) },
+          { name: "intercepts", values: ok.map((r) => r.perInterrupt.intercepts) },
           { name: "direct access (no exit)", values: ok.map((r) => r.perInterrupt.direct) },
         ],
         unit: "operations per handler call",

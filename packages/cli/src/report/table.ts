@@ -15,7 +15,7 @@ export const LEGEND: readonly string[] = [
   "redundant deliveries: handler calls that found no new event, because the controller presented the source again after its",
   "  events were handled: a level line still asserted at EOI is re-presented before the ack notifier lowers it (resamplefd),",
   "  or an edge triggered again before the EOI of the first is presented again at that EOI",
-  "exits / interrupt: hcalls, RTAS calls and trapped MMIO per handler call; direct accesses cost no exit",
+  "exits / interrupt: hcalls, RTAS calls, intercepts (s390 SIGP) and trapped MMIO per handler call; direct accesses cost no exit",
   "latency: simulated time from the oldest event a handler call found to that handler, under the cost model (--cost-*)",
   "host throughput: handler calls per wall-clock second of the model (short runs include JIT warm-up; not deterministic)",
 ];
@@ -29,7 +29,7 @@ export function formatCompareTable(report: CompareReport): string {
   if (w.description) out.push(w.description);
   const c = report.cost;
   out.push(
-    `costs (simulated ns): hcall ${c.hcallNs}, MMIO ${c.mmioNs}, RTAS ${c.rtasNs}, direct ${c.directNs}, entry ${c.entryNs}, handler ${c.handlerNs}`,
+    `costs (simulated ns): hcall ${c.hcallNs}, MMIO ${c.mmioNs}, RTAS ${c.rtasNs}, intercept ${c.interceptNs}, direct ${c.directNs}, entry ${c.entryNs}, handler ${c.handlerNs}`,
   );
   out.push("");
   const rs = report.controllers;
@@ -72,6 +72,7 @@ export function formatCompareTable(report: CompareReport): string {
   rows.push(row("  hcalls / interrupt", (r) => ratio(r.perInterrupt.hcalls)));
   rows.push(row("  trapped MMIO / interrupt", (r) => ratio(r.perInterrupt.mmio)));
   rows.push(row("  RTAS / interrupt", (r) => ratio(r.perInterrupt.rtas)));
+  rows.push(row("  intercepts / interrupt", (r) => ratio(r.perInterrupt.intercepts)));
   rows.push(row("direct accesses / interrupt", (r) => ratio(r.perInterrupt.direct)));
   rows.push(row("latency p50 (raise -> handler)", (r) => ns(r.latencyNs.p50)));
   rows.push(row("latency p99", (r) => ns(r.latencyNs.p99)));

@@ -16,6 +16,8 @@ export interface CostModel {
   readonly mmioNs: number;
   /** One RTAS call (an H_RTAS hypercall plus argument buffer handling) (ns). */
   readonly rtasNs: number;
+  /** One other instruction intercept handled in the kernel (s390 SIGP for an IPI) (ns). */
+  readonly interceptNs: number;
   /** One load or store on a direct-mapped device page (no exit, e.g. XIVE ESB/TIMA) (ns). */
   readonly directNs: number;
   /** External-interrupt entry: exception vector, register save, dispatch to the driver (ns). */
@@ -28,6 +30,7 @@ export const DEFAULT_COSTS: CostModel = {
   hcallNs: 1000,
   mmioNs: 1500,
   rtasNs: 4000,
+  interceptNs: 1000,
   directNs: 50,
   entryNs: 300,
   handlerNs: 1000,
@@ -38,6 +41,7 @@ export const COST_DOCS: Readonly<Record<keyof CostModel, { option: string; what:
   hcallNs: { option: "--cost-hcall", what: "one hypercall (guest exit + in-kernel handler + re-entry)" },
   mmioNs: { option: "--cost-mmio", what: "one trapped MMIO load or store" },
   rtasNs: { option: "--cost-rtas", what: "one RTAS call" },
+  interceptNs: { option: "--cost-intercept", what: "one other instruction intercept (s390 SIGP for an IPI)" },
   directNs: { option: "--cost-direct", what: "one access to a direct-mapped page (no exit)" },
   entryNs: { option: "--cost-entry", what: "external-interrupt entry into the guest driver" },
   handlerNs: { option: "--cost-handler", what: "handler body per invocation (device work)" },
@@ -49,6 +53,7 @@ export const COST_KEYS = Object.keys(DEFAULT_COSTS) as (keyof CostModel)[];
 export interface ExitCounts {
   hcalls: number;
   rtasCalls: number;
+  intercepts: number;
   mmioReads: number;
   mmioWrites: number;
   directAccesses: number;
@@ -58,6 +63,7 @@ export function exitCost(c: CostModel, e: ExitCounts): number {
   return (
     e.hcalls * c.hcallNs +
     e.rtasCalls * c.rtasNs +
+    e.intercepts * c.interceptNs +
     (e.mmioReads + e.mmioWrites) * c.mmioNs +
     e.directAccesses * c.directNs
   );

@@ -12,10 +12,11 @@ export type FeatureStatus = "ok" | "none" | `n/a: ${string}`;
 export interface ExitTotals {
   readonly hcalls: number;
   readonly rtasCalls: number;
+  readonly intercepts: number;
   readonly mmioReads: number;
   readonly mmioWrites: number;
   readonly directAccesses: number;
-  /** Guest exits: hcalls + RTAS + MMIO. */
+  /** Guest exits: hcalls + RTAS + intercepts + MMIO. */
   readonly exits: number;
 }
 
@@ -24,6 +25,7 @@ export interface PerInterrupt {
   readonly hcalls: number | null;
   readonly mmio: number | null;
   readonly rtas: number | null;
+  readonly intercepts: number | null;
   readonly direct: number | null;
 }
 
@@ -59,7 +61,7 @@ export interface ControllerResult {
   host?: { readonly wallMs: number; readonly interruptsPerSecond: number };
 }
 
-export const NO_EXITS: ExitTotals = { hcalls: 0, rtasCalls: 0, mmioReads: 0, mmioWrites: 0, directAccesses: 0, exits: 0 };
+export const NO_EXITS: ExitTotals = { hcalls: 0, rtasCalls: 0, intercepts: 0, mmioReads: 0, mmioWrites: 0, directAccesses: 0, exits: 0 };
 
 /** The one-line reason of an error (KvmError messages carry their errno name). */
 export function reason(e: unknown): string {
@@ -87,7 +89,7 @@ export function failedResult(c: GuestDriverContribution, error: string, plan: Wo
     spuriousEntries: 0,
     byClass: { msi: null, intx: null, ipi: null },
     exits: NO_EXITS,
-    perInterrupt: { exits: null, hcalls: null, mmio: null, rtas: null, direct: null },
+    perInterrupt: { exits: null, hcalls: null, mmio: null, rtas: null, intercepts: null, direct: null },
     latencyNs: summarize(new Float64Array(0)),
     latencyCdf: [],
     quiescent: false,

@@ -108,6 +108,7 @@ export class Simulation {
   private svcMmioReads = 0;
   private svcMmioWrites = 0;
   private svcDirect = 0;
+  private svcIntercepts = 0;
   private svcHandlerNs = 0;
 
   private handled = 0;
@@ -235,15 +236,17 @@ export class Simulation {
     const now = this.exitCounts();
     const hcalls = now.hcalls - base.hcalls;
     const rtasCalls = now.rtasCalls - base.rtasCalls;
+    const intercepts = now.intercepts - base.intercepts;
     const mmioReads = now.mmioReads - base.mmioReads;
     const mmioWrites = now.mmioWrites - base.mmioWrites;
     const exits: ExitTotals = {
       hcalls,
       rtasCalls,
+      intercepts,
       mmioReads,
       mmioWrites,
       directAccesses: now.directAccesses - base.directAccesses,
-      exits: hcalls + rtasCalls + mmioReads + mmioWrites,
+      exits: hcalls + rtasCalls + intercepts + mmioReads + mmioWrites,
     };
     return this.result(exits, quiescent, clock.now - t0, wallMs);
   }
@@ -347,16 +350,17 @@ export class Simulation {
 
   private exitCounts(): ExitCounts {
     const s = this.vm.exitStats;
-    return { hcalls: s.hcalls, rtasCalls: s.rtasCalls, mmioReads: s.mmioReads, mmioWrites: s.mmioWrites, directAccesses: s.directAccesses };
+    return { hcalls: s.hcalls, rtasCalls: s.rtasCalls, intercepts: s.intercepts, mmioReads: s.mmioReads, mmioWrites: s.mmioWrites, directAccesses: s.directAccesses };
   }
 
   /** Cost of the exits made since the counters read (hcalls, rtas, ...) (no allocation). */
-  private costSince(hcalls: number, rtas: number, mmioReads: number, mmioWrites: number, direct: number): number {
+  private costSince(hcalls: number, rtas: number, mmioReads: number, mmioWrites: number, direct: number, intercepts: number): number {
     const s = this.vm.exitStats;
     const c = this.cost;
     return (
       (s.hcalls - hcalls) * c.hcallNs +
       (s.rtasCalls - rtas) * c.rtasNs +
+      (s.intercepts - intercepts) * c.interceptNs +
       (s.mmioReads - mmioReads + s.mmioWrites - mmioWrites) * c.mmioNs +
       (s.directAccesses - direct) * c.directNs
     );
@@ -364,7 +368,7 @@ export class Simulation {
 
   /** Cost of the exits made so far in the service call in progress. */
   private svcCost(): number {
-    return this.costSince(this.svcHcalls, this.svcRtas, this.svcMmioReads, this.svcMmioWrites, this.svcDirect);
+    return this.costSince(this.svcHcalls, this.svcRtas, this.svcMmioReads, this.svcMmioWrites, this.svcDirect, this.svcIntercepts);
   }
 
   // ---- events ------------------------------------------------------------------------
@@ -498,6 +502,7 @@ export class Simulation {
     const mr0 = s.mmioReads;
     const mw0 = s.mmioWrites;
     const d0 = s.directAccesses;
+    const i0 = s.intercepts;
     if (target >= 0) {
       if (!this.sendIpi(sender, target, now)) return;
     } else {
@@ -507,7 +512,7 @@ export class Simulation {
       }
     }
     this.unstall();
-    this.chargeSender(from, this.costSince(h0, r0, mr0, mw0, d0));
+    this.chargeSender(from, this.costSince(h0, r0, mr0, mw0, d0, i0));
   }
 
   /** One IPI to `to`; false if the guest driver cannot send IPIs (then IPIs are n/a). */
@@ -566,6 +571,7 @@ export class Simulation {
     this.svcMmioReads = s.mmioReads;
     this.svcMmioWrites = s.mmioWrites;
     this.svcDirect = s.directAccesses;
+    this.svcIntercepts = s.intercepts;
     this.svcHandlerNs = 0;
     const n = this.driver.service(vcpu, this.handlers[v]);
     const spent = Math.max(1, this.cost.entryNs + this.svcCost() + this.svcHandlerNs);
@@ -744,6 +750,7 @@ export class Simulation {
         hcalls: per(exits.hcalls),
         mmio: per(exits.mmioReads + exits.mmioWrites),
         rtas: per(exits.rtasCalls),
+        intercepts: per(exits.intercepts),
         direct: per(exits.directAccesses),
       },
       latencyNs: summarize(sorted),
