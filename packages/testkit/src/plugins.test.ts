@@ -1,6 +1,7 @@
 // The generic conformance suite run over every controller plugin in the repository.
-import { Errno, KVM_DEV_TYPE_FLIC, KVM_DEV_TYPE_FSL_MPIC_20, KVM_DEV_TYPE_FSL_MPIC_42, KVM_DEV_TYPE_XICS } from "@irqlab/core";
+import { Errno, KVM_DEV_TYPE_FLIC, KVM_DEV_TYPE_FSL_MPIC_20, KVM_DEV_TYPE_FSL_MPIC_42, KVM_DEV_TYPE_XICS, KVM_DEV_TYPE_XIVE } from "@irqlab/core";
 import xicsModule from "@irqlab/xics";
+import xiveModule from "@irqlab/xive";
 import mpicModule from "@irqlab/mpic";
 import flicModule from "@irqlab/flic";
 import { describeControllerConformance } from "./index.js";
@@ -16,6 +17,20 @@ describeControllerConformance({
   ipis: true,
   levelResample: true,
   redeliversLevelBeforeAck: true,
+  targeted: true,
+});
+
+describeControllerConformance({
+  name: "XIVE native",
+  module: xiveModule,
+  arch: "ppc64",
+  deviceType: KVM_DEV_TYPE_XIVE,
+  secondInstanceErrno: Errno.EEXIST,
+  survivesClose: false,
+  driverId: "xive",
+  ipis: true,
+  // Native XIVE runs no ack notifiers: the guest's ESB EOI never reaches KVM.
+  levelResample: false,
   targeted: true,
 });
 

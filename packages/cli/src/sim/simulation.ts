@@ -301,10 +301,21 @@ export class Simulation {
     for (const { i, e } of entries) {
       const s = this.plan.sources[i];
       const gsi = e.gsi;
-      // resamplefd needs an ack notifier, i.e. an irqchip pin: a level source the driver
-      // routes otherwise (s390 adapter routes) is signalled per event, like an edge.
-      const level = s.trigger === "level" && e.type === KVM_IRQ_ROUTING_IRQCHIP;
-      if (s.trigger === "level" && !level) edgeLevel.add(routeTypeName(e.type));
+      // resamplefd needs an ack notifier, i.e. an irqchip pin on a chip that runs them on
+      // EOI: a level source the driver routes otherwise (s390 adapter routes), or on a chip
+      // without "resample" (XIVE: the guest's ESB EOI never reaches KVM), is signalled per
+      // event, like an edge.
+      const onPin = e.type === KVM_IRQ_ROUTING_IRQCHIP;
+      const chip = onPin ? this.vm.irqchips.byIndex(e.irqchip) : undefined;
+      const resampling = onPin && (chip?.hasCapability?.("resample") ?? true);
+      const level = s.trigger === "level" && resampling;
+      if (s.trigger === "level" && !level) {
+        edgeLevel.add(
+          onPin
+            ? `the ${chip?.name ?? "irqchip"} controller runs no ack notifiers when the guest EOIs`
+            : `the guest driver routes them through ${routeTypeName(e.type)} routes, which have no irqchip pin for ack notifiers`,
+        );
+      }
       const efd = lib.EventFd.create();
       try {
         if (level) {
@@ -323,7 +334,7 @@ export class Simulation {
       }
     }
     for (const t of edgeLevel) {
-      this.notes.push(`level sources are signalled per event without resamplefd: the guest driver routes them through ${t} routes, which have no irqchip pin for ack notifiers`);
+      this.notes.push(`level sources are signalled per event without resamplefd: ${t}`);
     }
     const level: number[] = [];
     for (let i = 0; i < this.srcLevel.length; i++) if (this.srcLevel[i]) level.push(i);

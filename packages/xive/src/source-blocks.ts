@@ -1,0 +1,84 @@
+/**
+ * Per-source state KVM keeps for the native device (struct kvmppc_xive_irq_state), in typed
+ * arrays, in lazily allocated blocks of 1024 sources (kvmppc_xive_create_src_block).
+ * The source's EAS (its routing entry in the XIVE router) is derived from the targeting:
+ * masked when `actPriority` is 0xFF, else (server, priority, EISN).
+ */
+import { MASKED, PQ_OFF, XIVE_BLOCK_MASK, XIVE_BLOCK_SHIFT, XIVE_BLOCK_SIZE, XIVE_MAX_BLOCK_ID } from "./constants.js";
+
+export const SRC_VALID = 1;
+export const SRC_LSI = 2;
+export const SRC_ASSERTED = 4;
+/** A host device interrupt is mapped to this source (pt_number != 0). */
+export const SRC_PT = 8;
+
+/** Bytes of typed-array state per source (for the heap figure of the bench). */
+export const BYTES_PER_SOURCE = 1 + 1 + 1 + 1 + 4 + 4 + 4;
+
+export class SourceBlock {
+  readonly flags = new Uint8Array(XIVE_BLOCK_SIZE);
+  /** PQ of the IPI backing each source (the ESB the guest sees when nothing is passed through). */
+  readonly pq = new Uint8Array(XIVE_BLOCK_SIZE);
+  /** PQ of the passed-through host interrupt, when one is mapped. */
+  readonly ptPq = new Uint8Array(XIVE_BLOCK_SIZE);
+  readonly actPriority = new Uint8Array(XIVE_BLOCK_SIZE).fill(MASKED);
+  readonly actServer = new Uint32Array(XIVE_BLOCK_SIZE);
+  readonly eisn = new Uint32Array(XIVE_BLOCK_SIZE);
+  /** Host hardware interrupt number of the passed-through interrupt (pt_number). */
+  readonly ptNumber = new Uint32Array(XIVE_BLOCK_SIZE);
+
+  constructor(readonly id: number) {
+    // An IPI that was never allocated reads as "off" until SOURCE creates it.
+    this.pq.fill(PQ_OFF);
+    this.ptPq.fill(PQ_OFF);
+  }
+
+  number(i: number): number {
+    return (this.id << XIVE_BLOCK_SHIFT) | i;
+  }
+}
+
+export class SourceBlocks {
+  readonly blocks: (SourceBlock | null)[] = new Array(XIVE_MAX_BLOCK_ID + 1).fill(null);
+  allocated = 0;
+  /** Number of valid sources (src_count). */
+  count = 0;
+
+  /** kvmppc_xive_find_source: the block of `irq` (u32), or null. */
+  find(irq: number): SourceBlock | null {
+    const bid = irq >>> XIVE_BLOCK_SHIFT;
+    if (bid > XIVE_MAX_BLOCK_ID) return null;
+    return this.blocks[bid];
+  }
+
+  /** kvmppc_xive_create_src_block. */
+  create(irq: number): SourceBlock {
+    const bid = irq >>> XIVE_BLOCK_SHIFT;
+    let b = this.blocks[bid];
+    if (!b) {
+      b = new SourceBlock(bid);
+      this.blocks[bid] = b;
+      this.allocated++;
+    }
+    return b;
+  }
+
+  /** Whether `irq` is a valid (created) source. */
+  valid(irq: number): boolean {
+    const b = this.find(irq);
+    return b !== null && (b.flags[irq & XIVE_BLOCK_MASK] & SRC_VALID) !== 0;
+  }
+
+  clear(): void {
+    this.blocks.fill(null);
+    this.allocated = 0;
+    this.count = 0;
+  }
+
+  *each(): IterableIterator<[SourceBlock, number]> {
+    for (const b of this.blocks) {
+      if (!b) continue;
+      for (let i = 0; i < XIVE_BLOCK_SIZE; i++) if (b.flags[i] & SRC_VALID) yield [b, i];
+    }
+  }
+}
