@@ -8,10 +8,21 @@ import { Errno, fail } from "./kvm-error.js";
 import type { Vcpu } from "./vcpu.js";
 
 /**
- * A hypercall handler: arguments r4..r7, returns the status (r3). Results go to
- * `vcpu.hret[0..]` (r4, r5, ...), so no call allocates.
+ * A hypercall handler: argument registers r4..r11 (a0..a7; handlers declare the ones they
+ * use), returns the status (r3). Results go to `vcpu.hret[0..]` (r4, r5, ...), so no call
+ * allocates.
  */
-export type HcallHandler = (vcpu: Vcpu, a0: number, a1: number, a2: number, a3: number) => number;
+export type HcallHandler = (
+  vcpu: Vcpu,
+  a0: number,
+  a1: number,
+  a2: number,
+  a3: number,
+  a4: number,
+  a5: number,
+  a6: number,
+  a7: number,
+) => number;
 
 /** PAPR H_FUNCTION: the status of a hypercall nobody implements. */
 export const H_FUNCTION_UNHANDLED = -2;
@@ -39,10 +50,10 @@ export class HcallTable {
     return this.handlers.get(opcode);
   }
 
-  call(vcpu: Vcpu, opcode: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0): number {
+  call(vcpu: Vcpu, opcode: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0): number {
     this.stats.hcalls++;
     const h = this.handlers.get(opcode);
-    return h ? h(vcpu, a0, a1, a2, a3) : H_FUNCTION_UNHANDLED;
+    return h ? h(vcpu, a0, a1, a2, a3, a4, a5, a6, a7) : H_FUNCTION_UNHANDLED;
   }
 }
 

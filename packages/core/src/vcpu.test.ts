@@ -90,10 +90,17 @@ describe("Vcpu", () => {
     });
     expect(vm.vcpus[1].hcall(0x4, 2, 3)).toBe(0);
     expect(vm.vcpus[1].hret[0]).toBe(5);
+    // up to eight argument registers (r4..r11) reach the handler
+    vm.hcalls.register(0x8, (vcpu, a0, a1, a2, a3, a4, a5, a6, a7) => {
+      vcpu.hret[0] = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+      return 0;
+    });
+    expect(vm.vcpus[0].hcall(0x8, 1, 2, 3, 4, 5, 6, 7, 8)).toBe(0);
+    expect(vm.vcpus[0].hret[0]).toBe(36);
     expect(vm.vcpus[0].hcall(0x9999)).toBe(H_FUNCTION_UNHANDLED);
     expect(vm.vcpus[0].rtas("ibm,test", [21], 2)).toEqual([0, 42]);
     expect(vm.vcpus[0].rtas("ibm,nope", [], 1)).toEqual([RTAS_UNHANDLED]);
-    expect(vm.exitStats.snapshot()).toMatchObject({ hcalls: 2, rtasCalls: 2, exits: 4 });
+    expect(vm.exitStats.snapshot()).toMatchObject({ hcalls: 3, rtasCalls: 2, exits: 5 });
     expect(errnoOf(() => vm.hcalls.register(0x4, () => 0))).toBe(Errno.EEXIST);
   });
 });

@@ -192,9 +192,9 @@ export class Vcpu {
     this.oneReg.lookup(id).set(BigInt.asUintN(128, value));
   }
 
-  /** A hypercall from this vCPU (a guest exit). */
-  hcall(opcode: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0): number {
-    return this.vm.hcalls.call(this, opcode, a0, a1, a2, a3);
+  /** A hypercall from this vCPU (a guest exit), arguments in r4..r11. */
+  hcall(opcode: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0): number {
+    return this.vm.hcalls.call(this, opcode, a0, a1, a2, a3, a4, a5, a6, a7);
   }
 
   /** A trapped MMIO load by this vCPU (the region sees which vCPU accessed it). */
