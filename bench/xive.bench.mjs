@@ -10,6 +10,10 @@
 //   xive.ipi       sendIpi (store to the target's IPI trigger page) -> service on the target
 //   xive.heap      heap + array-buffer bytes per created source (all 2^20 sources created
 //                  through KVM_DEV_XIVE_GRP_SOURCE)
+//   xive.xics_cycle  XICS-on-XIVE (device type 3 on a XIVE host) with the Linux pseries XICS
+//                  driver: eventfd write -> irqfd -> IPI ESB trigger -> queue entry -> OS ring
+//                  -> H_XIRR (ACK_OS_REG + queue scan) -> handler -> H_EOI (source EOI, rescan,
+//                  CPPR), cycles per second; 2 hcall exits per cycle
 import { createVm, GuestDriverContribution, encodeU64 } from "@irqlab/core";
 import routingModule, { EventFd, GsiRouting } from "@irqlab/routing";
 import { bench, benchOnce, printTable, report } from "./harness.mjs";
@@ -20,7 +24,7 @@ try {
 } catch {
   xive = await import("../packages/xive/dist/index.js");
 }
-const { createXiveModule, KVM_DEV_TYPE_XIVE, KVM_DEV_XIVE_GRP_SOURCE, KVMPPC_XIVE_NR_IRQS } = xive;
+const { createXiveModule, xicsOnXiveModule, KVM_DEV_TYPE_XIVE, KVM_DEV_XIVE_GRP_SOURCE, KVMPPC_XIVE_NR_IRQS } = xive;
 
 function gc() {
   if (globalThis.gc) {
@@ -80,6 +84,33 @@ report("xive.cycle.flatness", { sources: "16..16000" }, { ratio: Math.max(...fla
       driver.service(b, handler);
     }
   });
+}
+
+// ---- xive.xics_cycle
+for (const n of [16, 1024]) {
+  const vm = createVm({ arch: "ppc64", vcpus: 1, modules: [routingModule, xicsOnXiveModule] });
+  const driver = vm.getAll(GuestDriverContribution).find((c) => c.id === "xics-on-xive").attach(vm);
+  const routing = vm.get(GsiRouting);
+  for (let i = 0; i < n; i++) driver.configureSource({ index: i, trigger: "edge", vcpu: 0 });
+  const efd = EventFd.create();
+  routing.irqfd({ fd: efd, gsi: 0x1000 + n - 1 });
+  const v = vm.vcpus[0];
+  let handled = 0;
+  const handler = () => {
+    handled++;
+  };
+  vm.exitStats.reset();
+  bench(
+    "xive.xics_cycle",
+    { sources: n },
+    (k) => {
+      for (let i = 0; i < k; i++) {
+        efd.write(1);
+        driver.service(v, handler);
+      }
+    },
+    { extra: () => ({ exits_per_cycle: vm.exitStats.exits / Math.max(handled, 1) }) },
+  );
 }
 
 // ---- xive.heap

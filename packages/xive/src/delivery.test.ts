@@ -130,17 +130,52 @@ describe("delivery through the ESB, the END queue and the presenter", () => {
     const x = r.dev.xive;
     x.setMapped(6, 0x5500);
     expect(x.resetMappedCount).toBe(1);
-    expect(pq(r, 6)).toBe(0b00); // the PT source, enabled because the guest targets it
+    expect(pq(r, 6)).toBe(0b10); // the PT source as the host left it ([xox-33]: not EOI'd)
     expect(x.sources.find(6)!.pq[6]).toBe(0b01); // the IPI turned off
     expect(r.vm.irqchips.list()[0].setIrq(6, 1, 0)).toBe(-22); // no trigger on a passed-through source
+    r.esb.read(mgmt(6, 0xc00), 8); // the guest enables it through the (now PT) ESB page
     expect(x.hostDeviceTrigger(6)).toBe(true);
     expect(pq(r, 6)).toBe(0b10);
     expect(entry(r, 0, 6, 0)).toBe(0x80000006);
     r.esb.read(mgmt(6, 0xf00), 8);
     x.clrMapped(6);
     expect(x.resetMappedCount).toBe(2);
-    expect(pq(r, 6)).toBe(0b00); // the IPI again
+    expect(pq(r, 6)).toBe(0b10); // the IPI again, parked at 10
+    r.esb.read(mgmt(6, 0xc00), 8);
     r.esb.write(trig(6), 8, 0);
     expect(entry(r, 0, 6, 1)).toBe(0x80000006);
+  });
+
+  it("[xox-30] with the native device mmapped, set_mapped / clr_mapped invalidate exactly ESB pages 4+2n and 5+2n", () => {
+    const r = rig(1);
+    ready(r, 0x21, 0, 6);
+    const x = r.dev.xive;
+    x.setMapped(0x21, 0x5500);
+    expect(x.resetMappedPages).toEqual([4 + 2 * 0x21, 5 + 2 * 0x21]);
+    x.clrMapped(0x21);
+    expect(x.resetMappedPages).toEqual([4 + 0x42, 5 + 0x42, 4 + 0x42, 5 + 0x42]);
+  });
+
+  it("[xox-33] native mode: set_mapped leaves guest_priority 0xFF, IPI 01, PT not EOI'd, PT EAS EISN = source number; clr_mapped IPI EISN = number, IPI 10", () => {
+    const r = rig(1);
+    ready(r, 6, 0, 6, 0x77); // SOURCE_CONFIG EISN 0x77
+    const x = r.dev.xive;
+    r.esb.write(trig(6), 8, 0);
+    expect(entry(r, 0, 6, 0)).toBe(0x80000077);
+    r.esb.read(mgmt(6, 0xc00), 8);
+    x.setMapped(6, 0x5500);
+    const b = x.sources.find(6)!;
+    expect(b.pq[6]).toBe(0b01);
+    expect(b.ptPq[6]).toBe(0b10);
+    expect(x.hostDeviceTrigger(6)).toBe(true); // P set: coalesced, nothing queued
+    expect(b.ptPq[6]).toBe(0b11);
+    r.esb.read(mgmt(6, 0xc00), 8); // guest EOI: SET_PQ_00
+    expect(x.hostDeviceTrigger(6)).toBe(true);
+    expect(entry(r, 0, 6, 1)).toBe(0x80000006); // EISN = source number, not 0x77
+    x.clrMapped(6);
+    expect(b.pq[6]).toBe(0b10);
+    r.esb.read(mgmt(6, 0xc00), 8);
+    r.esb.write(trig(6), 8, 0);
+    expect(entry(r, 0, 6, 2)).toBe(0x80000006);
   });
 });

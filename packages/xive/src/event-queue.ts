@@ -29,6 +29,14 @@ export class EventQueues {
   readonly written = new Float64Array(KVMPPC_XIVE_Q_COUNT);
   /** Escalation interrupts attached (one per configured queue, §9). */
   readonly escalation = new Uint8Array(KVMPPC_XIVE_Q_COUNT);
+  /**
+   * Reader state when KVM itself consumes the queue (XICS-on-XIVE: q->idx, q->toggle,
+   * starting at (0, 0)), and the retarget accounting q->pending_count that scan_interrupts
+   * subtracts from `count` when it next sees the queue empty.
+   */
+  readonly readIdx = new Uint32Array(KVMPPC_XIVE_Q_COUNT);
+  readonly readToggle = new Uint8Array(KVMPPC_XIVE_Q_COUNT);
+  readonly pendingCount = new Uint32Array(KVMPPC_XIVE_Q_COUNT);
 
   /** xive_native_configure_queue with a page: resets msk, index, toggle (not count). */
   configure(prio: number, qaddr: number, qshift: number): void {
@@ -39,7 +47,30 @@ export class EventQueues {
     this.index[prio] = 0;
     this.toggle[prio] = 1;
     this.escalation[prio] = 1;
+    this.readIdx[prio] = 0;
+    this.readToggle[prio] = 0;
   }
+
+  /**
+   * __xive_read_eq on queue `prio` from (idx, toggle) without touching the stored reader:
+   * returns the entry's low 31 bits (0 when empty or no page); the advanced position is left
+   * in `scanIdx` / `scanToggle`.
+   */
+  peekAt(memory: GuestMemory, prio: number, idx: number, toggle: number): number {
+    this.scanIdx = idx;
+    this.scanToggle = toggle;
+    if (!this.configured[prio]) return 0;
+    const cur = memory.read(this.qaddr[prio] + idx * 4, 4, "be");
+    if (cur >>> 31 === toggle) return 0;
+    const next = (idx + 1) & this.msk[prio];
+    this.scanIdx = next;
+    this.scanToggle = next === 0 ? toggle ^ 1 : toggle;
+    return cur & 0x7fffffff;
+  }
+
+  /** Position after the last `peekAt` (scratch, no allocation). */
+  scanIdx = 0;
+  scanToggle = 0;
 
   /** Queue reset (qshift 0) / cleanup: no page, guest values forgotten; count untouched. */
   disable(prio: number): void {

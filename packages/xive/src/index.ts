@@ -46,6 +46,17 @@
  *   IPI    Inter-Processor Interrupt (an ordinary source per CPU in exploitation mode).
  *   LSI    Level Sensitive Interrupt; MSI: Message Signalled (edge) interrupt.
  *   PAPR   Power Architecture Platform Requirements (the H_INT_* hypercalls).
+ *   XICS   eXternal Interrupt Controller Specification (the legacy PAPR interface: ICS + ICP).
+ *   XIRR/MFRR/XISR  XICS presentation registers (XIRR = CPPR << 24 | XISR; MFRR = IPI priority).
+ *   PT     Pass-through: a host device interrupt backing a guest source (set/clr_mapped).
+ *
+ * XICS-on-XIVE (`xicsOnXiveModule`, a separate plugin — not the default export: it claims
+ * KVM_DEV_TYPE_XICS as @irqlab/xics does; a VM loads one or the other):
+ *
+ *   kvm_set_irq ─> IPI ESB of the source (or the PassthroughEsb) ─> EAS (VP, prio_from_guest,
+ *   EISN = source) ─> queue in host memory ─> OS ring IPB ─> vcpu.ext
+ *   H_XIRR ─> ACK_OS_REG + scan of the 8 queues (pending bitmap, CPPR, MFRR IPI on queue 0)
+ *   H_EOI ─> source EOI ─> rescan ─> SET_OS_PENDING + CPPR store
  */
 import { xiveModule } from "./module.js";
 
@@ -99,3 +110,17 @@ export { XiveGuestDriver, xiveGuestDriverContribution, GUEST_EQ_BASE, XIVE_IPI_V
 export { XiveCounters, type XiveEvents } from "./trace.js";
 export { dumpXiveState } from "./dump.js";
 export { saveXive, restoreXive, resumeXive, checkXiveSnapshot, XIVE_SNAPSHOT_FORMAT, XIVE_SNAPSHOT_VERSION, type XiveSnapshot } from "./snapshot.js";
+
+// XICS-on-XIVE: a separate plugin module (it claims device type 3, as @irqlab/xics does;
+// a VM loads one or the other — KVM's xive_enabled() host choice). Not the default export.
+export { xicsOnXiveModule, createXicsOnXiveModule, type XicsOnXiveModuleOptions } from "./xics-on-xive/module.js";
+export { XicsOnXive, XICS_DUMMY, H_TOO_HARD, H_UNSUPPORTED, type XoxOptions } from "./xics-on-xive/xics-on-xive.js";
+export { XicsOnXiveDevice, XoxIrqChip, XOX_IRQCHIP_INDEX, xicsOnXiveDeviceContribution } from "./xics-on-xive/device.js";
+export { PassthroughEsb, type PassthroughRouter } from "./xics-on-xive/passthrough-esb.js";
+export { XoxSourceBlock, XoxVcpu } from "./xics-on-xive/xox-state.js";
+export { XoxVm, XoxVmToken, type XoxBackedDevice } from "./xics-on-xive/xox-vm.js";
+export { xoxHcall } from "./xics-on-xive/hcalls.js";
+export { XOX_RTAS_HANDLERS } from "./xics-on-xive/rtas.js";
+export { xicsOnXiveGuestDriverContribution } from "./xics-on-xive/guest-driver.js";
+export { XoxCounters, type XoxEvents } from "./xics-on-xive/trace.js";
+export { dumpXoxState } from "./xics-on-xive/dump.js";

@@ -13,7 +13,7 @@ export const SRC_ASSERTED = 4;
 export const SRC_PT = 8;
 
 /** Bytes of typed-array state per source (for the heap figure of the bench). */
-export const BYTES_PER_SOURCE = 1 + 1 + 1 + 1 + 4 + 4 + 4;
+export const BYTES_PER_SOURCE = 1 + 1 + 1 + 1 + 4 + 4 + 4 + 4;
 
 export class SourceBlock {
   readonly flags = new Uint8Array(XIVE_BLOCK_SIZE);
@@ -24,6 +24,12 @@ export class SourceBlock {
   readonly actPriority = new Uint8Array(XIVE_BLOCK_SIZE).fill(MASKED);
   readonly actServer = new Uint32Array(XIVE_BLOCK_SIZE);
   readonly eisn = new Uint32Array(XIVE_BLOCK_SIZE);
+  /**
+   * EISN programmed in the EAS of the selected hardware interrupt (IPI, or the passed-through
+   * one): `eisn` after SOURCE_CONFIG, the source number after set_mapped / clr_mapped
+   * (xive_native_configure_irq(..., state->number)) until the next SOURCE_CONFIG.
+   */
+  readonly hwEisn = new Uint32Array(XIVE_BLOCK_SIZE);
   /** Host hardware interrupt number of the passed-through interrupt (pt_number). */
   readonly ptNumber = new Uint32Array(XIVE_BLOCK_SIZE);
 
@@ -38,25 +44,32 @@ export class SourceBlock {
   }
 }
 
-export class SourceBlocks {
-  readonly blocks: (SourceBlock | null)[] = new Array(XIVE_MAX_BLOCK_ID + 1).fill(null);
+/**
+ * The block table (src_blocks[]). Generic over the block type so a device that keeps more
+ * per-source state (XICS-on-XIVE: guest/saved priorities, old P/Q, snapshot flags) extends
+ * `SourceBlock` and passes its factory.
+ */
+export class SourceBlocks<B extends SourceBlock = SourceBlock> {
+  readonly blocks: (B | null)[] = new Array(XIVE_MAX_BLOCK_ID + 1).fill(null);
   allocated = 0;
   /** Number of valid sources (src_count). */
   count = 0;
 
+  constructor(private readonly make: (id: number) => B = (id) => new SourceBlock(id) as B) {}
+
   /** kvmppc_xive_find_source: the block of `irq` (u32), or null. */
-  find(irq: number): SourceBlock | null {
+  find(irq: number): B | null {
     const bid = irq >>> XIVE_BLOCK_SHIFT;
     if (bid > XIVE_MAX_BLOCK_ID) return null;
     return this.blocks[bid];
   }
 
   /** kvmppc_xive_create_src_block. */
-  create(irq: number): SourceBlock {
+  create(irq: number): B {
     const bid = irq >>> XIVE_BLOCK_SHIFT;
     let b = this.blocks[bid];
     if (!b) {
-      b = new SourceBlock(bid);
+      b = this.make(bid);
       this.blocks[bid] = b;
       this.allocated++;
     }
@@ -75,7 +88,7 @@ export class SourceBlocks {
     this.count = 0;
   }
 
-  *each(): IterableIterator<[SourceBlock, number]> {
+  *each(): IterableIterator<[B, number]> {
     for (const b of this.blocks) {
       if (!b) continue;
       for (let i = 0; i < XIVE_BLOCK_SIZE; i++) if (b.flags[i] & SRC_VALID) yield [b, i];

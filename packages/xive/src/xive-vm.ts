@@ -9,6 +9,7 @@ import { Errno, fail, type Vcpu, type Vm, type VmExtension } from "@irqlab/core"
 import { vpWord0FromBytes, vpWord0ToBytes } from "./codecs.js";
 import { KVM_REG_PPC_VP_STATE, TM_IPB, TM_NSR, TM_QW1_NSR_EO, TM_QW1_OS } from "./constants.js";
 import { XiveVcpu, type XiveOptions } from "./xive.js";
+import { XoxVcpu } from "./xics-on-xive/xox-state.js";
 
 /** DI token of the per-VM XIVE context. */
 export const XiveVmToken = Symbol.for("irqlab.xive.XiveVm");
@@ -40,6 +41,8 @@ export class XiveVm implements VmExtension {
 
   private xiveVcpu(vcpu: Vcpu): XiveVcpu {
     const s = vcpu.irqchipState;
+    // A vCPU of the XICS-on-XIVE device has a XIVE vCPU but is not in native mode.
+    if (s instanceof XoxVcpu && this.options.hostXive) fail(Errno.EPERM, `KVM_REG_PPC_VP_STATE: vCPU ${vcpu.id} is in XICS-on-XIVE mode`);
     if (!(s instanceof XiveVcpu) || !this.options.hostXive) {
       fail(Errno.ENXIO, `KVM_REG_PPC_VP_STATE: vCPU ${vcpu.id} has no XIVE vCPU`);
     }

@@ -17,6 +17,7 @@ import {
   KVM_MAX_VCPU_IDS,
   KVM_MAX_VCPUS,
   KVM_XIVE_EQ_ALWAYS_NOTIFY,
+  KVM_XIVE_ESB_PAGE_OFFSET,
   KVM_XIVE_LEVEL_ASSERTED,
   KVM_XIVE_LEVEL_SENSITIVE,
   KVMPPC_XIVE_NR_IRQS,
@@ -279,10 +280,12 @@ export class XiveNative {
       b.actPriority[i] = priority;
       b.actServer[i] = chosen;
       b.eisn[i] = eisn;
+      b.hwEisn[i] = eisn;
     } else {
       b.actPriority[i] = MASKED;
       b.actServer[i] = 0;
       b.eisn[i] = 0;
+      b.hwEisn[i] = 0;
     }
     if (this.tracer.enabled) {
       emit(this.tracer, "xive.source.config", { irq: b.number(i), server: b.actServer[i], priority: b.actPriority[i], eisn: b.eisn[i] });
@@ -398,21 +401,29 @@ export class XiveNative {
 
   // ---------------------------------------------------------------- pass-through
 
-  /** kvmppc_xive_set_mapped: host interrupt `hwIrq` now backs guest source `irq`. */
+  /**
+   * kvmppc_xive_set_mapped in native mode: host interrupt `hwIrq` now backs guest source `irq`.
+   * The native device never sets guest_priority (0xFF), so lock_and_mask does nothing: the IPI
+   * is turned off (01), the PT interrupt is left as the host's irq_set_vcpu_affinity leaves it
+   * (PQ 10: not EOI'd), and its EAS gets EISN = the source number (xics-on-xive.md §7.3).
+   */
   setMapped(irq: number, hwIrq: number): void {
     const b = this.sources.find(irq);
     const i = irq & XIVE_BLOCK_MASK;
     if (!b || !(b.flags[i] & SRC_VALID)) fail(Errno.EINVAL, `set_mapped: source 0x${irq.toString(16)} is not valid`);
     if (!Number.isInteger(hwIrq) || hwIrq <= 0 || hwIrq > 0xffffffff) fail(Errno.EINVAL, `set_mapped: host interrupt ${hwIrq}`);
+    b.ptPq[i] = PQ_PENDING;
     b.pq[i] = PQ_OFF;
     this.resetMapped(irq);
     b.flags[i] |= SRC_PT;
     b.ptNumber[i] = hwIrq;
-    // Enabled (EOI'd) when the guest has it targeted, else left off.
-    b.ptPq[i] = b.actPriority[i] !== MASKED ? PQ_RESET : PQ_OFF;
+    b.hwEisn[i] = irq;
   }
 
-  /** kvmppc_xive_clr_mapped: the IPI backs the source again. */
+  /**
+   * kvmppc_xive_clr_mapped in native mode: the IPI backs the source again, its EAS
+   * reprogrammed with EISN = the source number, PQ 10 (guest_priority is 0xFF).
+   */
   clrMapped(irq: number): void {
     const b = this.sources.find(irq);
     const i = irq & XIVE_BLOCK_MASK;
@@ -421,15 +432,25 @@ export class XiveNative {
     b.ptNumber[i] = 0;
     b.ptPq[i] = PQ_OFF;
     this.resetMapped(irq);
-    b.pq[i] = b.actPriority[i] !== MASKED ? PQ_RESET : PQ_OFF;
+    b.hwEisn[i] = irq;
+    b.pq[i] = PQ_PENDING;
   }
 
-  /** kvmppc_xive_native_reset_mapped: unmap the two ESB pages of `irq`. */
+  /**
+   * kvmppc_xive_native_reset_mapped: unmap the two ESB pages of `irq` from the device file,
+   * pages KVM_XIVE_ESB_PAGE_OFFSET + 2n and + 2n + 1 (the next access faults and maps the
+   * right hardware pages); recorded in `resetMappedPages`.
+   */
   resetMapped(irq: number): void {
     if (irq >= KVMPPC_XIVE_NR_IRQS) fail(Errno.EINVAL, `reset_mapped: source ${irq} out of range`);
     if (!this.mapped || !this.alive) return;
     this.resetMappedCount++;
+    const first = KVM_XIVE_ESB_PAGE_OFFSET + 2 * irq;
+    this.resetMappedPages.push(first, first + 1);
   }
+
+  /** Device-file page offsets invalidated by reset_mapped, in order. */
+  readonly resetMappedPages: number[] = [];
 
   /** The host device behind a passed-through source fires (its ESB trigger). */
   hostDeviceTrigger(irq: number): boolean {
@@ -494,10 +515,11 @@ export class XiveNative {
     const q = xv.queues;
     const index = q.index[prio];
     const toggle = q.toggle[prio];
-    if (!q.push(this.mem, prio, b.eisn[i])) return this.drop(b, i, "no queue page");
+    const eisn = b.hwEisn[i];
+    if (!q.push(this.mem, prio, eisn)) return this.drop(b, i, "no queue page");
     c.enqueued++;
     if (this.tracer.enabled) {
-      emit(this.tracer, "xive.router.enqueue", { irq: b.number(i), server: xv.server, priority: prio, eisn: b.eisn[i], index, toggle });
+      emit(this.tracer, "xive.router.enqueue", { irq: b.number(i), server: xv.server, priority: prio, eisn, index, toggle });
     }
     this.present(xv, prio);
   }
