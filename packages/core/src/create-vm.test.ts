@@ -31,6 +31,12 @@ describe("createVm", () => {
         bind<DeviceContribution>(DeviceContribution).toConstantValue({ name, types: [3], arch: ["ppc64"], create: () => ({}) });
       });
     expect(errnoOf(() => createVm({ arch: "ppc64", modules: [plugin("a"), plugin("b")] }))).toBe(Errno.EEXIST);
+    // the same for a vCPU capability claimed twice
+    const capPlugin = (name: string, type: number) =>
+      new ContainerModule(({ bind }) => {
+        bind<DeviceContribution>(DeviceContribution).toConstantValue({ name, types: [type], arch: ["ppc64"], create: () => ({}), vcpuCaps: [{ cap: 92, connect: () => {} }] });
+      });
+    expect(errnoOf(() => createVm({ arch: "ppc64", modules: [capPlugin("a", 3), capPlugin("b", 9)] }))).toBe(Errno.EEXIST);
     // Different architectures do not clash.
     expect(createVm({ arch: "s390x", modules: [plugin("a"), plugin("b")] }).supportsDevice(3)).toBe(false);
   });

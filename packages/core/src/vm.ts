@@ -98,7 +98,13 @@ export class Vm {
         if (prev && prev !== c) fail(Errno.EEXIST, `device type ${t} registered by ${prev.name} and ${c.name}`);
         this.byType.set(t, c);
       }
-      for (const h of c.vcpuCaps ?? []) this.caps.set(h.cap, h);
+      for (const h of c.vcpuCaps ?? []) {
+        // Two plugins answering one ENABLE_CAP (e.g. XICS and XICS-on-XIVE, which KVM picks by
+        // host): loading both is a configuration error, not a silent override.
+        const prev = this.caps.get(h.cap);
+        if (prev && prev !== h) fail(Errno.EEXIST, `vCPU capability ${h.cap} is handled by two plugins (${c.name} and another)`);
+        this.caps.set(h.cap, h);
+      }
       for (const [k, v] of Object.entries(c.extensions ?? {})) this.extensionValues.set(Number(k), v);
     }
     const vcpus: Vcpu[] = [];

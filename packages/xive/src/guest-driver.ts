@@ -66,7 +66,6 @@ import {
   XIVE_TM_OS_PAGE,
 } from "./constants.js";
 import { EqReader } from "./event-queue.js";
-import { hcall5 } from "./hcalls.js";
 import { XIVE_IRQCHIP_INDEX } from "./irqchip.js";
 
 /** Guest physical address of vCPU n's event queue page (64 KiB aligned). */
@@ -116,7 +115,7 @@ export class XiveGuestDriver implements GuestDriver {
   private setupCpu(v: Vcpu): void {
     const qpage = GUEST_EQ_BASE + v.id * (1 << XIVE_EQ_QSHIFT);
     v.hcall(H_INT_GET_QUEUE_INFO, 0, v.id, LINUX_XIVE_PRIORITY);
-    const rc = hcall5(v, H_INT_SET_QUEUE_CONFIG, SPAPR_XIVE_END_ALWAYS_NOTIFY, v.id, LINUX_XIVE_PRIORITY, qpage, XIVE_EQ_QSHIFT);
+    const rc = v.hcall(H_INT_SET_QUEUE_CONFIG, SPAPR_XIVE_END_ALWAYS_NOTIFY, v.id, LINUX_XIVE_PRIORITY, qpage, XIVE_EQ_QSHIFT);
     if (rc !== H_SUCCESS) fail(Errno.EIO, `XIVE guest driver: H_INT_SET_QUEUE_CONFIG for CPU ${v.id} returned ${rc}`);
     this.readers[v.id] = new EqReader(this.vm.memory, qpage, XIVE_EQ_QSHIFT);
     this.startSource(v, v.id, v.id, XIVE_IPI_VIRQ);
@@ -128,7 +127,7 @@ export class XiveGuestDriver implements GuestDriver {
     if (v.hcall(H_INT_GET_SOURCE_INFO, 0, lisn) !== H_SUCCESS) fail(Errno.EIO, `XIVE guest driver: no source info for LISN 0x${lisn.toString(16)}`);
     this.srcFlags.set(lisn, v.hret[0]);
     this.esbLoad(v, lisn, XIVE_ESB_SET_PQ_01);
-    const rc = hcall5(v, H_INT_SET_SOURCE_CONFIG, SPAPR_XIVE_SRC_SET_EISN, lisn, server, LINUX_XIVE_PRIORITY, virq);
+    const rc = v.hcall(H_INT_SET_SOURCE_CONFIG, SPAPR_XIVE_SRC_SET_EISN, lisn, server, LINUX_XIVE_PRIORITY, virq);
     if (rc !== H_SUCCESS) fail(Errno.EIO, `XIVE guest driver: H_INT_SET_SOURCE_CONFIG(0x${lisn.toString(16)}) returned ${rc}`);
     this.esbLoad(v, lisn, XIVE_ESB_SET_PQ_00);
   }

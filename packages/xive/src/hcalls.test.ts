@@ -22,7 +22,6 @@ import {
   SPAPR_XIVE_SRC_LSI,
   SPAPR_XIVE_VC_BASE,
 } from "./constants.js";
-import { hcall5 } from "./hcalls.js";
 import { createXiveModule } from "./module.js";
 import { createSource, mgmt, rig } from "./test-support.js";
 
@@ -52,32 +51,32 @@ describe("H_INT_* hcalls (QEMU's userspace half)", () => {
     const r = rig(2);
     const v = r.vm.vcpus[0];
     createSource(r, 0x1000);
-    expect(hcall5(v, H_INT_SET_QUEUE_CONFIG, 2, 1, 6, 0x1000_0000, 16)).toBe(H_PARAMETER);
-    expect(hcall5(v, H_INT_SET_QUEUE_CONFIG, 1, 1, 7, 0x1000_0000, 16)).toBe(H_P3);
-    expect(hcall5(v, H_INT_SET_QUEUE_CONFIG, 1, 5, 6, 0x1000_0000, 16)).toBe(H_P2);
-    expect(hcall5(v, H_INT_SET_QUEUE_CONFIG, 1, 1, 6, 0x1000_1000, 16)).toBe(H_P4);
-    expect(hcall5(v, H_INT_SET_QUEUE_CONFIG, 1, 1, 6, 0x1000_0000, 13)).toBe(H_P5);
+    expect(v.hcall(H_INT_SET_QUEUE_CONFIG, 2, 1, 6, 0x1000_0000, 16)).toBe(H_PARAMETER);
+    expect(v.hcall(H_INT_SET_QUEUE_CONFIG, 1, 1, 7, 0x1000_0000, 16)).toBe(H_P3);
+    expect(v.hcall(H_INT_SET_QUEUE_CONFIG, 1, 5, 6, 0x1000_0000, 16)).toBe(H_P2);
+    expect(v.hcall(H_INT_SET_QUEUE_CONFIG, 1, 1, 6, 0x1000_1000, 16)).toBe(H_P4);
+    expect(v.hcall(H_INT_SET_QUEUE_CONFIG, 1, 1, 6, 0x1000_0000, 13)).toBe(H_P5);
     // QEMU accepts 12, KVM refuses it: error_report + H_HARDWARE.
-    expect(hcall5(v, H_INT_SET_QUEUE_CONFIG, 1, 1, 6, 0x1000_0000, 12)).toBe(H_HARDWARE);
-    expect(hcall5(v, H_INT_SET_QUEUE_CONFIG, 1, 1, 6, 0x1000_0000, 16)).toBe(H_SUCCESS);
+    expect(v.hcall(H_INT_SET_QUEUE_CONFIG, 1, 1, 6, 0x1000_0000, 12)).toBe(H_HARDWARE);
+    expect(v.hcall(H_INT_SET_QUEUE_CONFIG, 1, 1, 6, 0x1000_0000, 16)).toBe(H_SUCCESS);
     expect(v.hcall(H_INT_GET_QUEUE_INFO, 0, 1, 6)).toBe(H_SUCCESS);
     expect(v.hret[1]).toBe(16);
     expect(v.hcall(H_INT_GET_QUEUE_CONFIG, 2, 1, 6)).toBe(H_PARAMETER);
     expect(v.hcall(H_INT_GET_QUEUE_CONFIG, 1, 1, 6)).toBe(H_SUCCESS);
     expect([...v.hret.subarray(0, 4)]).toEqual([1, 0x1000_0000, 16, 0x80000000]);
-    expect(hcall5(v, H_INT_SET_SOURCE_CONFIG, 4, 0x1000, 1, 6, 5)).toBe(H_PARAMETER);
-    expect(hcall5(v, H_INT_SET_SOURCE_CONFIG, 2, 0x1001, 1, 6, 5)).toBe(H_P2);
-    expect(hcall5(v, H_INT_SET_SOURCE_CONFIG, 2, 0x1000, 1, 7, 5)).toBe(H_P4);
-    expect(hcall5(v, H_INT_SET_SOURCE_CONFIG, 2, 0x1000, 9, 6, 5)).toBe(H_P3);
+    expect(v.hcall(H_INT_SET_SOURCE_CONFIG, 4, 0x1000, 1, 6, 5)).toBe(H_PARAMETER);
+    expect(v.hcall(H_INT_SET_SOURCE_CONFIG, 2, 0x1001, 1, 6, 5)).toBe(H_P2);
+    expect(v.hcall(H_INT_SET_SOURCE_CONFIG, 2, 0x1000, 1, 7, 5)).toBe(H_P4);
+    expect(v.hcall(H_INT_SET_SOURCE_CONFIG, 2, 0x1000, 9, 6, 5)).toBe(H_P3);
     // CPU 0 has no queue at 6: KVM silently places the source on CPU 1's queue.
-    expect(hcall5(v, H_INT_SET_SOURCE_CONFIG, 2, 0x1000, 0, 6, 5)).toBe(H_SUCCESS);
+    expect(v.hcall(H_INT_SET_SOURCE_CONFIG, 2, 0x1000, 0, 6, 5)).toBe(H_SUCCESS);
     expect(r.dev.xive.sources.find(0x1000)!.actServer[0]).toBe(1);
     expect(v.hcall(H_INT_GET_SOURCE_CONFIG, 0, 0x1000)).toBe(H_SUCCESS);
     expect(v.hret[0]).toBe(0);
-    expect(hcall5(v, H_INT_SET_SOURCE_CONFIG, 2, 0x1000, 1, 6, 5)).toBe(H_SUCCESS);
+    expect(v.hcall(H_INT_SET_SOURCE_CONFIG, 2, 0x1000, 1, 6, 5)).toBe(H_SUCCESS);
     expect(v.hcall(H_INT_GET_SOURCE_CONFIG, 0, 0x1000)).toBe(H_SUCCESS);
     expect([...v.hret.subarray(0, 3)]).toEqual([1, 6, 5]);
-    expect(hcall5(v, H_INT_SET_SOURCE_CONFIG, 0, 0x1000, 0, 0xff, 0)).toBe(H_SUCCESS);
+    expect(v.hcall(H_INT_SET_SOURCE_CONFIG, 0, 0x1000, 0, 0xff, 0)).toBe(H_SUCCESS);
     expect(v.hcall(H_INT_GET_SOURCE_CONFIG, 0, 0x1000)).toBe(H_SUCCESS);
     expect(v.hret[1]).toBe(0xff);
   });
@@ -113,7 +112,7 @@ describe("H_INT_* bad input", () => {
     fc.assert(
       fc.property(fc.constantFrom(...ops), arg, arg, arg, arg, arg, (op, a0, a1, a2, a3, a4) => {
         const before = dumpXiveState(r.dev.xive);
-        const rc = hcall5(v, op, a0, a1, a2, a3, a4);
+        const rc = v.hcall(op, a0, a1, a2, a3, a4);
         expect(typeof rc).toBe("number");
         if (rc !== H_SUCCESS) expect(dumpXiveState(r.dev.xive)).toBe(before);
       }),

@@ -5,9 +5,8 @@
  * access to its own mapping of the ESB pages (H_INT_ESB, with QEMU's LSI EOI emulation).
  * QEMU's own EAS/END tables (what H_INT_GET_* report) are kept here, per device.
  *
- * Core's hcall table passes four argument registers (r4..r7); the two hcalls with a fifth
- * (H_INT_SET_SOURCE_CONFIG eisn, H_INT_SET_QUEUE_CONFIG qsize) read r8 from
- * `hcallR8` (set by `hcall5`, which then makes the one hcall: one exit).
+ * H_INT_SET_SOURCE_CONFIG (eisn) and H_INT_SET_QUEUE_CONFIG (qsize) take a fifth argument
+ * register, r8 (core passes r4..r11).
  */
 import { KvmError, type HcallHandler, type Vcpu, type Vm } from "@irqlab/core";
 import {
@@ -46,25 +45,6 @@ import type { XiveNative } from "./xive.js";
 
 /** QEMU's END ESB base (spapr END source pages), for H_INT_GET_QUEUE_INFO. */
 export const SPAPR_XIVE_END_BASE = 0x0006011000000000;
-
-const r8 = new WeakMap<Vcpu, { value: number }>();
-
-/** The r8 register of `vcpu` as the last `hcall5` set it (0 otherwise). */
-export function hcallR8(vcpu: Vcpu): number {
-  return r8.get(vcpu)?.value ?? 0;
-}
-
-/** A hypercall with five argument registers r4..r8 (one guest exit). */
-export function hcall5(vcpu: Vcpu, opcode: number, a0: number, a1: number, a2: number, a3: number, a4: number): number {
-  let reg = r8.get(vcpu);
-  if (!reg) r8.set(vcpu, (reg = { value: 0 }));
-  reg.value = a4;
-  try {
-    return vcpu.hcall(opcode, a0, a1, a2, a3);
-  } finally {
-    reg.value = 0;
-  }
-}
 
 /** QEMU's EAS of a claimed LISN (END target + data). */
 interface Eas {
@@ -139,8 +119,7 @@ export class SpaprXiveHcalls {
     return H_SUCCESS;
   }
 
-  setSourceConfig(vcpu: Vcpu, flags: number, lisn: number, target: number, priority: number): number {
-    const eisnArg = hcallR8(vcpu);
+  setSourceConfig(vcpu: Vcpu, flags: number, lisn: number, target: number, priority: number, eisnArg: number): number {
     if (flags & ~(SPAPR_XIVE_SRC_SET_EISN | SPAPR_XIVE_SRC_MASK)) return H_PARAMETER;
     if (!SpaprXiveHcalls.lisnOk(lisn)) return H_P2;
     const cur = this.eas(lisn);
@@ -185,8 +164,7 @@ export class SpaprXiveHcalls {
     return H_SUCCESS;
   }
 
-  setQueueConfig(vcpu: Vcpu, flags: number, target: number, priority: number, qpage: number): number {
-    const qsize = hcallR8(vcpu);
+  setQueueConfig(vcpu: Vcpu, flags: number, target: number, priority: number, qpage: number, qsize: number): number {
     if (flags & ~SPAPR_XIVE_END_ALWAYS_NOTIFY) return H_PARAMETER;
     if (SpaprXiveHcalls.reserved(priority)) return H_P3;
     if (!this.targetOk(target)) return H_P2;
@@ -291,10 +269,10 @@ export function registerXiveHcalls(vm: Vm, xive: XiveNative): () => void {
   };
   try {
     reg(H_INT_GET_SOURCE_INFO, (v, a0, a1) => h.getSourceInfo(v, a0, a1));
-    reg(H_INT_SET_SOURCE_CONFIG, (v, a0, a1, a2, a3) => h.setSourceConfig(v, a0, a1, a2, a3));
+    reg(H_INT_SET_SOURCE_CONFIG, (v, a0, a1, a2, a3, a4) => h.setSourceConfig(v, a0, a1, a2, a3, a4));
     reg(H_INT_GET_SOURCE_CONFIG, (v, a0, a1) => h.getSourceConfig(v, a0, a1));
     reg(H_INT_GET_QUEUE_INFO, (v, a0, a1, a2) => h.getQueueInfo(v, a0, a1, a2));
-    reg(H_INT_SET_QUEUE_CONFIG, (v, a0, a1, a2, a3) => h.setQueueConfig(v, a0, a1, a2, a3));
+    reg(H_INT_SET_QUEUE_CONFIG, (v, a0, a1, a2, a3, a4) => h.setQueueConfig(v, a0, a1, a2, a3, a4));
     reg(H_INT_GET_QUEUE_CONFIG, (v, a0, a1, a2) => h.getQueueConfig(v, a0, a1, a2));
     reg(H_INT_ESB, (v, a0, a1, a2, a3) => h.esb(v, a0, a1, a2, a3));
     reg(H_INT_SYNC, (v, a0, a1) => h.sync(v, a0, a1));

@@ -105,7 +105,7 @@ export { XiveNative, XiveVcpu, XiveSigbus, packVcpuId, prioFromGuest, XIVE_VP_BA
 export { XiveDevice, createXiveDevice, xiveCapHandler, xiveDeviceContribution } from "./device.js";
 export { XiveIrqChip, XIVE_IRQCHIP_INDEX } from "./irqchip.js";
 export { XiveVm, XiveVmToken, type XiveBackedDevice } from "./xive-vm.js";
-export { SpaprXiveHcalls, registerXiveHcalls, hcall5, hcallR8, SPAPR_XIVE_END_BASE } from "./hcalls.js";
+export { SpaprXiveHcalls, registerXiveHcalls, SPAPR_XIVE_END_BASE } from "./hcalls.js";
 export { XiveGuestDriver, xiveGuestDriverContribution, GUEST_EQ_BASE, XIVE_IPI_VIRQ, XIVE_VIRQ_BASE, XIVE_MAX_PER_ENTRY } from "./guest-driver.js";
 export { XiveCounters, type XiveEvents } from "./trace.js";
 export { dumpXiveState } from "./dump.js";
