@@ -4,7 +4,16 @@
  * The source's EAS (its routing entry in the XIVE router) is derived from the targeting:
  * masked when `actPriority` is 0xFF, else (server, priority, EISN).
  */
-import { MASKED, PQ_OFF, XIVE_BLOCK_MASK, XIVE_BLOCK_SHIFT, XIVE_BLOCK_SIZE, XIVE_MAX_BLOCK_ID } from "./constants.js";
+import {
+  KVM_INTERRUPT_SET_LEVEL,
+  KVM_INTERRUPT_UNSET,
+  MASKED,
+  PQ_OFF,
+  XIVE_BLOCK_MASK,
+  XIVE_BLOCK_SHIFT,
+  XIVE_BLOCK_SIZE,
+  XIVE_MAX_BLOCK_ID,
+} from "./constants.js";
 
 export const SRC_VALID = 1;
 export const SRC_LSI = 2;
@@ -14,6 +23,22 @@ export const SRC_PT = 8;
 
 /** Bytes of typed-array state per source (for the heap figure of the bench). */
 export const BYTES_PER_SOURCE = 1 + 1 + 1 + 1 + 4 + 4 + 4 + 4;
+
+/**
+ * The level part of kvmppc_xive_set_irq, shared by the native and the XICS-on-XIVE device:
+ * level 0 / UNSET only clears `asserted` (returns false); (1 on an LSI) or SET_LEVEL sets it;
+ * every level but 0 / UNSET then triggers (returns true).
+ */
+export function applySourceLevel(b: SourceBlock, i: number, level: number): boolean {
+  const f = b.flags[i];
+  const l = level >>> 0;
+  if ((l === 1 && f & SRC_LSI) || l === KVM_INTERRUPT_SET_LEVEL) b.flags[i] = f | SRC_ASSERTED;
+  else if (l === 0 || l === KVM_INTERRUPT_UNSET) {
+    b.flags[i] = f & ~SRC_ASSERTED;
+    return false;
+  }
+  return true;
+}
 
 export class SourceBlock {
   readonly flags = new Uint8Array(XIVE_BLOCK_SIZE);

@@ -12,8 +12,6 @@
 import { Errno, UapiView, fail, type UserPtr, type Vcpu, type Vm } from "@irqlab/core";
 import { decodeEqId, decodeSourceConfig, decodeXiveEq, writeXiveEq, type XiveEq } from "./codecs.js";
 import {
-  KVM_INTERRUPT_SET_LEVEL,
-  KVM_INTERRUPT_UNSET,
   KVM_MAX_VCPU_IDS,
   KVM_MAX_VCPUS,
   KVM_XIVE_EQ_ALWAYS_NOTIFY,
@@ -38,7 +36,7 @@ import {
 } from "./constants.js";
 import { ESB_NOTIFY, ESB_PQ_MASK, ESB_VALUE_SHIFT, esbManagementLoad, esbSetPqOf, esbStoreOp, esbTrigger } from "./esb.js";
 import { EventQueues } from "./event-queue.js";
-import { SRC_ASSERTED, SRC_LSI, SRC_PT, SRC_VALID, SourceBlocks, type SourceBlock } from "./source-blocks.js";
+import { SRC_ASSERTED, SRC_LSI, SRC_PT, SRC_VALID, SourceBlocks, applySourceLevel, type SourceBlock } from "./source-blocks.js";
 import {
   TCTX_SIZE,
   TM_OP_ACK_OS_REG,
@@ -477,13 +475,7 @@ export class XiveNative {
     const i = pin & XIVE_BLOCK_MASK;
     const f = b.flags[i];
     if (!(f & SRC_VALID) || f & SRC_PT) return -22;
-    const l = level >>> 0;
-    if ((l === 1 && f & SRC_LSI) || l === KVM_INTERRUPT_SET_LEVEL) b.flags[i] = f | SRC_ASSERTED;
-    else if (l === 0 || l === KVM_INTERRUPT_UNSET) {
-      b.flags[i] = f & ~SRC_ASSERTED;
-      return 0;
-    }
-    this.triggerIpi(b, i);
+    if (applySourceLevel(b, i, level)) this.triggerIpi(b, i);
     return 0;
   }
 

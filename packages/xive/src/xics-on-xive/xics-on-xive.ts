@@ -33,8 +33,6 @@ import {
   XICS_IPI,
 } from "@irqlab/xics";
 import {
-  KVM_INTERRUPT_SET_LEVEL,
-  KVM_INTERRUPT_UNSET,
   KVM_MAX_VCPU_IDS,
   KVM_MAX_VCPUS,
   KVMPPC_XIVE_Q_COUNT,
@@ -52,7 +50,7 @@ import {
   XIVE_INVALID_VP,
 } from "../constants.js";
 import { ESB_NOTIFY, ESB_PQ_MASK, esbTrigger } from "../esb.js";
-import { SRC_ASSERTED, SRC_LSI, SRC_PT, SRC_VALID, SourceBlocks } from "../source-blocks.js";
+import { SRC_ASSERTED, SRC_LSI, SRC_PT, SRC_VALID, SourceBlocks, applySourceLevel } from "../source-blocks.js";
 import { priorityToIpb, tctxAccept, tctxIpbUpdate, tctxNotify, tctxSetCppr } from "../tima.js";
 import { XIVE_VP_BASE, packVcpuId, prioFromGuest } from "../xive.js";
 import { PassthroughEsb, type PassthroughRouter } from "./passthrough-esb.js";
@@ -496,14 +494,7 @@ export class XicsOnXive implements PassthroughRouter {
       this.counters.rejected++;
       return -Errno.EINVAL;
     }
-    const f = b.flags[i];
-    const l = level >>> 0;
-    if ((l === 1 && f & SRC_LSI) || l === KVM_INTERRUPT_SET_LEVEL) b.flags[i] = f | SRC_ASSERTED;
-    else if (l === 0 || l === KVM_INTERRUPT_UNSET) {
-      b.flags[i] = f & ~SRC_ASSERTED;
-      return 0;
-    }
-    this.triggerIpi(b, i);
+    if (applySourceLevel(b, i, level)) this.triggerIpi(b, i);
     return 0;
   }
 
