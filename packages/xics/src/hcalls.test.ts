@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { H_FUNCTION_UNHANDLED, KVM_CAP_IRQ_XICS, createVm } from "@irqlab/core";
+import { H_FUNCTION_UNHANDLED, createVm } from "@irqlab/core";
 import xicsModule, {
   H_CPPR,
   H_EOI,
