@@ -106,9 +106,9 @@ export function runCompare(plugins: PluginSet, opts: CompareOptions = {}): Compa
     );
   }
   const plan = planWorkload(w);
-  const env = { routing: plugins.routing, modules: plugins.modules };
+  const routing = plugins.routing;
   const results = drivers.map((c, i) =>
-    runController(c, env, {
+    runController(c, { routing, modules: plugins.modulesFor(c) }, {
       workload: w,
       plan,
       cost,

@@ -81,7 +81,7 @@ function dumpOf(handle: DeviceHandle): string | null {
 function inspectOne(c: GuestDriverContribution, plugins: PluginSet, desc: VmDescription): InspectedController {
   const base = { id: c.id, label: c.label, arch: c.arch };
   const routing = plugins.routing;
-  const vm = createVm({ arch: c.arch, vcpus: desc.vcpus, modules: [...(routing ? [routing.module] : []), ...plugins.modules] });
+  const vm = createVm({ arch: c.arch, vcpus: desc.vcpus, modules: [...(routing ? [routing.module] : []), ...plugins.modulesFor(c)] });
   try {
     const driver = c.attach(vm);
     const routes = desc.sources.map((s, index) => driver.configureSource({ index, ...s }));
@@ -146,7 +146,7 @@ function inspectRun(plugins: PluginSet, opts: InspectOptions): InspectReport {
   const drivers = selectDrivers(plugins, opts.controllers);
   const controllers = drivers.map((c): InspectedController => {
     let state: string | null = null;
-    const r = runController(c, { routing: plugins.routing!, modules: plugins.modules }, {
+    const r = runController(c, { routing: plugins.routing!, modules: plugins.modulesFor(c) }, {
       workload: w,
       plan,
       cost,

@@ -17,6 +17,18 @@ describe("plugin registry", () => {
     expect(set.notes.join("\n")).toMatch(/plugin @irqlab\/no-such-controller skipped: /);
   });
 
+  it("pkg#name takes a named export; modules claiming one device type run in VMs of their own", async () => {
+    const set = await loadPluginSet({ plugins: ["@irqlab/xics", "@irqlab/xive#xicsOnXiveModule", "@irqlab/xive#nope"] });
+    expect(set.drivers.map((d) => d.id)).toEqual(["xics", "xics-on-xive"]);
+    expect(set.notes.join("\n")).toMatch(/plugin @irqlab\/xive#nope skipped: its export "nope" is not an inversify ContainerModule/);
+    // XICS and XICS-on-XIVE both claim KVM_DEV_TYPE_XICS: never in one VM.
+    const [xics, xox] = set.plugins.map((p) => p.module);
+    expect(set.modules).toEqual([xics]);
+    expect(set.notes.join("\n")).toMatch(/xicsOnXiveModule cannot share a VM/);
+    expect(set.modulesFor(set.drivers[1])).toEqual([xox]);
+    expect(set.modulesFor(set.drivers[0])).toEqual([xics]);
+  });
+
   it("a module whose default export is not a ContainerModule is skipped with a note", async () => {
     const set = await loadPluginSet({ plugins: ["commander"] });
     expect(set.drivers).toHaveLength(0);

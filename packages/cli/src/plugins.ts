@@ -4,7 +4,10 @@
  * a controller is one line there plus the dependency), and `--plugin` adds more (a package
  * name or a path to an ES module). Each plugin default-exports an inversify ContainerModule
  * binding core's DeviceContribution and GuestDriverContribution; the comparison runner
- * multi-injects the latter. A plugin that is missing or not built is skipped with a note
+ * multi-injects the latter. `pkg#name` takes the named export instead of the default (a
+ * package may ship alternatives, e.g. `@irqlab/xive#xicsOnXiveModule`, which claims the XICS
+ * device type as KVM does on a XIVE host: it cannot share a VM with `@irqlab/xics`, so each
+ * controller's VM links its own module plus every other module compatible with it). A plugin that is missing or not built is skipped with a note
  * (shown by `--verbose`).
  *
  * Routing (GSI routing table, eventfd, irqfd) is loaded the same way from the package named
@@ -67,8 +70,13 @@ export interface PluginSet {
   readonly plugins: readonly LoadedPlugin[];
   /** Every guest driver, in plugin order. */
   readonly drivers: readonly GuestDriverContribution[];
-  /** Every plugin module (all are loaded into each VM, as a real VMM links them all). */
+  /**
+   * The plugin modules that can share one VM, in plugin order (a module that conflicts with
+   * an earlier one, e.g. two claiming one device type, is left out with a note).
+   */
   readonly modules: readonly ContainerModule[];
+  /** The modules a VM for `driver` links: its own plugin's module and every compatible other. */
+  modulesFor(driver: GuestDriverContribution): readonly ContainerModule[];
   /** What was skipped and why (for --verbose). */
   readonly notes: readonly string[];
 }
@@ -161,9 +169,12 @@ export async function loadPluginSet(opts: LoadOptions = {}): Promise<PluginSet> 
   const specs = [...(opts.plugins ?? conf.plugins), ...(opts.extra ?? [])];
   const loaded: PluginModule[] = [];
   for (const spec of specs) {
+    const hash = spec.lastIndexOf("#");
+    const pkg = hash > 0 ? spec.slice(0, hash) : spec;
+    const exportName = hash > 0 ? spec.slice(hash + 1) : null;
     let mod: Record<string, unknown>;
     try {
-      mod = await importModule(spec);
+      mod = await importModule(pkg);
     } catch (e) {
       const msg = `plugin ${spec} skipped: ${firstLine(e)}`;
       // A plugin named on the command line must load: that is a user error, not a note.
@@ -171,13 +182,15 @@ export async function loadPluginSet(opts: LoadOptions = {}): Promise<PluginSet> 
       notes.push(msg);
       continue;
     }
-    if (!isContainerModule(mod.default)) {
-      const msg = `plugin ${spec} skipped: its default export is not an inversify ContainerModule`;
+    const chosen = exportName === null ? mod.default : mod[exportName];
+    if (!isContainerModule(chosen)) {
+      const which = exportName === null ? "its default export" : `its export "${exportName}"`;
+      const msg = `plugin ${spec} skipped: ${which} is not an inversify ContainerModule`;
       if (opts.extra?.includes(spec)) throw new CliError(msg);
       notes.push(msg);
       continue;
     }
-    loaded.push({ specifier: spec, module: mod.default, exports: mod });
+    loaded.push({ specifier: spec, module: chosen, exports: mod });
   }
   return pluginSetFrom(loaded, routing, notes);
 }
@@ -209,13 +222,47 @@ export function pluginSetFrom(
     if (fresh.length === 0) notes.push(`plugin ${specifier} contributes no guest driver (device only)`);
     plugins.push({ specifier, module, exports, contributions: fresh });
   }
+  const compatible = (base: readonly ContainerModule[], arch: GuestDriverContribution["arch"] | null): ContainerModule[] => {
+    const set = [...base];
+    for (const p of plugins) {
+      if (set.includes(p.module)) continue;
+      if (coexist([...set, p.module], routing, arch)) set.push(p.module);
+      else if (arch === null) notes.push(`plugin ${p.specifier} cannot share a VM with the plugins before it (it claims a device type or capability they claim): its controllers run in VMs of their own`);
+    }
+    return set;
+  };
+  const shared = compatible([], null);
+  const ownerOf = new Map<GuestDriverContribution, ContainerModule>();
+  for (const p of plugins) for (const c of p.contributions) ownerOf.set(c, p.module);
+  const perDriver = new Map<GuestDriverContribution, readonly ContainerModule[]>();
   return {
     routing,
     plugins,
     drivers: plugins.flatMap((p) => p.contributions),
-    modules: plugins.map((p) => p.module),
+    modules: shared,
+    modulesFor(driver) {
+      let m = perDriver.get(driver);
+      if (!m) {
+        const own = ownerOf.get(driver);
+        m = own ? compatible([own], driver.arch) : shared;
+        perDriver.set(driver, m);
+      }
+      return m;
+    },
     notes,
   };
+}
+
+/** Whether these modules load into one VM (no two claim a device type or vCPU capability). */
+function coexist(modules: readonly ContainerModule[], routing: RoutingLib | null, arch: GuestDriverContribution["arch"] | null): boolean {
+  for (const a of arch === null ? (["ppc64", "ppc-booke", "s390x"] as const) : [arch]) {
+    try {
+      createVm({ arch: a, vcpus: 0, modules: routing ? [routing.module, ...modules] : modules }).destroy();
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The drivers named in `ids` (comma list), in the order given; unknown ids are a usage error. */

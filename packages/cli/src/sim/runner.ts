@@ -38,7 +38,7 @@ export interface RunOptions {
 
 export interface RunEnv {
   readonly routing: RoutingLib;
-  /** Every plugin module (each VM links them all, as a VMM would). */
+  /** The plugin modules the controller's VM links (its own and every compatible other). */
   readonly modules: readonly ContainerModule[];
 }
 
