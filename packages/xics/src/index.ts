@@ -73,7 +73,7 @@ export { BYTES_PER_SOURCE } from "./ics.js";
 export { Icp } from "./icp.js";
 export { Xics, type Xive } from "./xics.js";
 export { XicsDevice, xicsDeviceContribution, xicsCapHandler } from "./device.js";
-export { XicsIrqChip, XICS_IRQCHIP_INDEX } from "./irqchip.js";
+export { XicsIrqChip, SourceNumberIrqChip, XICS_IRQCHIP_INDEX, type SourceInput } from "./irqchip.js";
 export { xicsHcall } from "./hcalls.js";
 export {
   RtasTokens,

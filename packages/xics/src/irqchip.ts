@@ -1,8 +1,12 @@
 /**
- * The IrqChip routing injects into: irqchip 0, one pin per XICS source number (2^20 pins),
- * IRQCHIP routes only. `setIrq(pin, level)` is kvm_set_irq on book3s (kvmppc_xics_set_irq):
- * it returns KVM's own values, -EINVAL (no such source) or 0 — book3s implements no
- * KVM_IRQ_LINE_STATUS semantics, so a delivered interrupt also answers 0.
+ * The IrqChip routing injects into on book3s: irqchip 0, one pin per source number,
+ * IRQCHIP routes only (a GSI simply is the source number). `setIrq(pin, level)` is
+ * kvm_set_irq on book3s: it returns KVM's own values, -EINVAL (no such source) or 0 — book3s
+ * implements no KVM_IRQ_LINE_STATUS semantics, so a delivered interrupt also answers 0.
+ *
+ * `SourceNumberIrqChip` is that shape for any book3s controller (XICS here; native XIVE and
+ * XICS-on-XIVE in @irqlab/xive); what differs is the source model behind it and whether
+ * its EOIs run ack notifiers ("resample").
  */
 import { Errno, KVM_IRQ_ROUTING_IRQCHIP, fail, type IrqChip, type RoutingEntry } from "@irqlab/core";
 import { KVMPPC_XICS_NR_IRQS } from "./constants.js";
@@ -10,31 +14,49 @@ import type { Xics } from "./xics.js";
 
 export const XICS_IRQCHIP_INDEX = 0;
 
-export class XicsIrqChip implements IrqChip {
-  readonly name = "xics";
+/** What a book3s source model offers the chip: kvm_set_irq for one source number. */
+export interface SourceInput {
+  setIrq(pin: number, level: number): number;
+}
+
+export class SourceNumberIrqChip implements IrqChip {
   readonly index = XICS_IRQCHIP_INDEX;
-  readonly pins = KVMPPC_XICS_NR_IRQS;
   readonly routeTypes: readonly number[] = [KVM_IRQ_ROUTING_IRQCHIP];
 
-  constructor(private readonly xics: Xics) {}
+  /**
+   * @param label    name in messages ("XICS", "XIVE")
+   * @param caps     capabilities (`resample` only where EOIs reach the ack notifiers)
+   */
+  constructor(
+    readonly name: string,
+    readonly pins: number,
+    private readonly source: SourceInput,
+    private readonly label: string,
+    private readonly caps: readonly string[],
+  ) {}
 
   setIrq(pin: number, level: number, _sourceId: number): number {
-    return this.xics.setIrq(pin, level);
+    return this.source.setIrq(pin, level);
   }
 
-  /**
-   * book3s has no KVM_SET_GSI_ROUTING of its own (a GSI simply is the source number); for
-   * irqlab's general table an IRQCHIP entry must name irqchip 0 and a pin below 2^20.
-   */
+  /** irqlab's general table: an IRQCHIP entry must name irqchip 0 and an existing pin number. */
   validateRoute(entry: RoutingEntry): void {
-    if (entry.type !== KVM_IRQ_ROUTING_IRQCHIP) fail(Errno.EINVAL, `XICS accepts IRQCHIP routes only (type ${entry.type})`);
-    if (entry.irqchip !== XICS_IRQCHIP_INDEX) fail(Errno.EINVAL, `XICS is irqchip ${XICS_IRQCHIP_INDEX}, not ${entry.irqchip}`);
-    if (!Number.isInteger(entry.pin) || entry.pin < 0 || entry.pin >= KVMPPC_XICS_NR_IRQS) {
-      fail(Errno.EINVAL, `XICS pin ${entry.pin} (0..${KVMPPC_XICS_NR_IRQS - 1})`);
+    const l = this.label;
+    if (entry.type !== KVM_IRQ_ROUTING_IRQCHIP) fail(Errno.EINVAL, `${l} accepts IRQCHIP routes only (type ${entry.type})`);
+    if (entry.irqchip !== XICS_IRQCHIP_INDEX) fail(Errno.EINVAL, `${l} is irqchip ${XICS_IRQCHIP_INDEX}, not ${entry.irqchip}`);
+    if (!Number.isInteger(entry.pin) || entry.pin < 0 || entry.pin >= this.pins) {
+      fail(Errno.EINVAL, `${l} pin ${entry.pin} (0..${this.pins - 1})`);
     }
   }
 
   hasCapability(cap: string): boolean {
-    return cap === "resample" || cap === "level";
+    return this.caps.includes(cap);
+  }
+}
+
+/** XICS: an LSI's EOI runs the ack notifiers (after re-presenting it, as ics_eoi does). */
+export class XicsIrqChip extends SourceNumberIrqChip {
+  constructor(xics: Xics) {
+    super("xics", KVMPPC_XICS_NR_IRQS, xics, "XICS", ["resample", "level"]);
   }
 }

@@ -21,14 +21,18 @@ import {
   type DeviceCreateContext,
   type HasCounters,
   type HasDumpState,
-  type IrqChip,
   type KvmDevice,
-  type RoutingEntry,
   type Vcpu,
   type VcpuCapHandler,
-  KVM_IRQ_ROUTING_IRQCHIP,
 } from "@irqlab/core";
-import { KVM_DEV_XICS_GRP_CTRL, KVM_DEV_XICS_GRP_SOURCES, KVM_DEV_XICS_NR_SERVERS, KVMPPC_XICS_FIRST_IRQ, KVMPPC_XICS_NR_IRQS } from "@irqlab/xics";
+import {
+  KVM_DEV_XICS_GRP_CTRL,
+  KVM_DEV_XICS_GRP_SOURCES,
+  KVM_DEV_XICS_NR_SERVERS,
+  KVMPPC_XICS_FIRST_IRQ,
+  KVMPPC_XICS_NR_IRQS,
+  SourceNumberIrqChip,
+} from "@irqlab/xics";
 import { dumpXoxState } from "./dump.js";
 import { registerXoxHcalls } from "./hcalls.js";
 import { registerXoxRtas } from "./rtas.js";
@@ -43,28 +47,9 @@ export const XOX_IRQCHIP_INDEX = 0;
  * The IrqChip routing injects into: kvm_set_irq -> kvmppc_xive_set_irq. No ack notifiers are
  * ever run (H_EOI does not call kvm_notify_acked_irq), so irqfd resamplers never fire.
  */
-export class XoxIrqChip implements IrqChip {
-  readonly name = "xics-on-xive";
-  readonly index = XOX_IRQCHIP_INDEX;
-  readonly pins = KVMPPC_XICS_NR_IRQS;
-  readonly routeTypes: readonly number[] = [KVM_IRQ_ROUTING_IRQCHIP];
-
-  constructor(private readonly xox: XicsOnXive) {}
-
-  setIrq(pin: number, level: number, _sourceId: number): number {
-    return this.xox.setIrq(pin, level);
-  }
-
-  validateRoute(entry: RoutingEntry): void {
-    if (entry.type !== KVM_IRQ_ROUTING_IRQCHIP) fail(Errno.EINVAL, `XICS accepts IRQCHIP routes only (type ${entry.type})`);
-    if (entry.irqchip !== XOX_IRQCHIP_INDEX) fail(Errno.EINVAL, `XICS is irqchip ${XOX_IRQCHIP_INDEX}, not ${entry.irqchip}`);
-    if (!Number.isInteger(entry.pin) || entry.pin < 0 || entry.pin >= KVMPPC_XICS_NR_IRQS) {
-      fail(Errno.EINVAL, `XICS pin ${entry.pin} (0..${KVMPPC_XICS_NR_IRQS - 1})`);
-    }
-  }
-
-  hasCapability(cap: string): boolean {
-    return cap === "level";
+export class XoxIrqChip extends SourceNumberIrqChip {
+  constructor(xox: XicsOnXive) {
+    super("xics-on-xive", KVMPPC_XICS_NR_IRQS, xox, "XICS", ["level"]);
   }
 }
 
