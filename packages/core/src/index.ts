@@ -33,6 +33,7 @@ export * from "./exit-stats.js";
 export * from "./mmio-bus.js";
 export * from "./guest-calls.js";
 export * from "./files.js";
+export * from "./teardown.js";
 export * from "./routes.js";
 export * from "./irqchip.js";
 export * from "./vcpu.js";

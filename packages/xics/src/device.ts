@@ -26,6 +26,7 @@ import {
   type KvmDevice,
   type Vcpu,
   type VcpuCapHandler,
+  Teardown,
 } from "@irqlab/core";
 import { KVM_DEV_XICS_GRP_SOURCES, KVMPPC_XICS_FIRST_IRQ, KVMPPC_XICS_NR_IRQS } from "./constants.js";
 import { dumpXicsState } from "./dump.js";
@@ -39,7 +40,7 @@ import { XicsVmToken, type XicsVm } from "./xics-vm.js";
 export class XicsDevice implements DeviceBackend, HasCounters, HasDumpState {
   readonly xics: Xics;
   readonly chip: XicsIrqChip;
-  private readonly teardown: Array<() => void> = [];
+  private readonly teardown = new Teardown();
 
   constructor(
     readonly ctx: XicsVm,
@@ -49,23 +50,16 @@ export class XicsDevice implements DeviceBackend, HasCounters, HasDumpState {
     this.xics = new Xics(vm);
     this.chip = new XicsIrqChip(this.xics);
     this.xics.chip = this.chip;
-    try {
-      this.teardown.push(registerXicsHcalls(vm.hcalls, this.xics));
+    this.teardown.guard(() => {
+      this.teardown.add(registerXicsHcalls(vm.hcalls, this.xics));
       for (const [name, call] of XICS_RTAS_HANDLERS) {
         vm.rtas.register(name, (_vcpu, args, rets) => call(this.xics, args.length, rets.length, args, rets));
-        this.teardown.push(() => vm.rtas.unregister(name));
+        this.teardown.add(() => vm.rtas.unregister(name));
       }
       vm.irqchips.register(this.chip);
-      this.teardown.push(() => vm.irqchips.unregister(this.chip));
-    } catch (e) {
-      this.undo();
-      throw e;
-    }
+      this.teardown.add(() => vm.irqchips.unregister(this.chip));
+    });
     ctx.xics = this.xics;
-  }
-
-  private undo(): void {
-    for (const f of this.teardown.splice(0).reverse()) f();
   }
 
   setAttr(attr: DeviceAttr): number {
@@ -93,7 +87,7 @@ export class XicsDevice implements DeviceBackend, HasCounters, HasDumpState {
 
   /** kvmppc_xics_release: the descriptor's last close. */
   release(): void {
-    this.undo();
+    this.teardown.run();
     this.xics.release();
     if (this.ctx.xics === this.xics) this.ctx.xics = null;
   }

@@ -27,6 +27,7 @@ import {
   type KvmDevice,
   type Vcpu,
   type VcpuCapHandler,
+  Teardown,
 } from "@irqlab/core";
 import {
   KVM_CAP_PPC_IRQ_XIVE,
@@ -57,7 +58,7 @@ export class XiveDevice implements DeviceBackend, HasCounters, HasDumpState, Xiv
   readonly kind = "native" as const;
   readonly xive: XiveNative;
   readonly chip: XiveIrqChip;
-  private readonly teardown: Array<() => void> = [];
+  private readonly teardown = new Teardown();
 
   constructor(
     readonly ctx: XiveVm,
@@ -66,19 +67,12 @@ export class XiveDevice implements DeviceBackend, HasCounters, HasDumpState, Xiv
     const vm = ctx.vm;
     this.xive = new XiveNative(vm, ctx.options);
     this.chip = new XiveIrqChip(this.xive);
-    try {
-      this.teardown.push(registerXiveHcalls(vm, this.xive));
+    this.teardown.guard(() => {
+      this.teardown.add(registerXiveHcalls(vm, this.xive));
       vm.irqchips.register(this.chip);
-      this.teardown.push(() => vm.irqchips.unregister(this.chip));
-    } catch (e) {
-      this.undo();
-      throw e;
-    }
+      this.teardown.add(() => vm.irqchips.unregister(this.chip));
+    });
     ctx.device = this;
-  }
-
-  private undo(): void {
-    for (const f of this.teardown.splice(0).reverse()) f();
   }
 
   setAttr(attr: DeviceAttr): number {
@@ -175,7 +169,7 @@ export class XiveDevice implements DeviceBackend, HasCounters, HasDumpState, Xiv
 
   /** kvmppc_xive_native_release. */
   release(): void {
-    this.undo();
+    this.teardown.run();
     this.xive.release();
     if (this.ctx.device === this) this.ctx.device = null;
   }

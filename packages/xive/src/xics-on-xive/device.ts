@@ -24,6 +24,7 @@ import {
   type KvmDevice,
   type Vcpu,
   type VcpuCapHandler,
+  Teardown,
 } from "@irqlab/core";
 import {
   KVM_DEV_XICS_GRP_CTRL,
@@ -58,7 +59,7 @@ export class XicsOnXiveDevice implements DeviceBackend, HasCounters, HasDumpStat
   readonly kind = "xics-on-xive" as const;
   readonly xox: XicsOnXive;
   readonly chip: XoxIrqChip;
-  private readonly teardown: Array<() => void> = [];
+  private readonly teardown = new Teardown();
 
   constructor(
     readonly ctx: XoxVm,
@@ -68,20 +69,13 @@ export class XicsOnXiveDevice implements DeviceBackend, HasCounters, HasDumpStat
     const vm = ctx.vm;
     this.xox = new XicsOnXive(vm, options);
     this.chip = new XoxIrqChip(this.xox);
-    try {
-      this.teardown.push(registerXoxHcalls(vm.hcalls, this.xox));
-      this.teardown.push(registerXoxRtas(vm.rtas, this.xox));
+    this.teardown.guard(() => {
+      this.teardown.add(registerXoxHcalls(vm.hcalls, this.xox));
+      this.teardown.add(registerXoxRtas(vm.rtas, this.xox));
       vm.irqchips.register(this.chip);
-      this.teardown.push(() => vm.irqchips.unregister(this.chip));
-    } catch (e) {
-      this.undo();
-      throw e;
-    }
+      this.teardown.add(() => vm.irqchips.unregister(this.chip));
+    });
     ctx.device = this;
-  }
-
-  private undo(): void {
-    for (const f of this.teardown.splice(0).reverse()) f();
   }
 
   setAttr(attr: DeviceAttr): number {
@@ -122,7 +116,7 @@ export class XicsOnXiveDevice implements DeviceBackend, HasCounters, HasDumpStat
 
   /** kvmppc_xive_release: the descriptor's last close. */
   release(): void {
-    this.undo();
+    this.teardown.run();
     this.xox.release();
     if (this.ctx.device === this) this.ctx.device = null;
   }
