@@ -8,7 +8,7 @@
  *     "raise": [0, 1] }
  */
 import { readFileSync } from "node:fs";
-import { KVM_IRQ_ROUTING_IRQCHIP, createVm, type DeviceHandle, type GuestDriverContribution, type HasDumpState } from "@irqlab/core";
+import { KVM_IRQ_ROUTING_IRQCHIP, createVm, type GuestDriver, type GuestDriverContribution, type HasDumpState } from "@irqlab/core";
 import { effectiveWorkload, resolveCosts, type CompareOptions } from "./compare.js";
 import { CliError } from "./errors.js";
 import { selectDrivers, type PluginSet } from "./plugins.js";
@@ -73,8 +73,10 @@ export interface InspectReport {
   readonly notes: readonly string[];
 }
 
-function dumpOf(handle: DeviceHandle): string | null {
-  const b = handle.backend() as Partial<HasDumpState>;
+function dumpOf(driver: GuestDriver): string | null {
+  if (driver.dumpState) return driver.dumpState();
+  if (!driver.controller) return null;
+  const b = driver.controller.backend() as Partial<HasDumpState>;
   return typeof b.dumpState === "function" ? b.dumpState() : null;
 }
 
@@ -102,7 +104,7 @@ function inspectOne(c: GuestDriverContribution, plugins: PluginSet, desc: VmDesc
         efd.write(1);
       }
     }
-    return { ...base, state: dumpOf(driver.controller) };
+    return { ...base, state: dumpOf(driver) };
   } catch (e) {
     if (e instanceof CliError) throw e;
     return { ...base, state: null, error: e instanceof Error ? e.message.split("\n")[0] : String(e) };
@@ -151,7 +153,7 @@ function inspectRun(plugins: PluginSet, opts: InspectOptions): InspectReport {
       plan,
       cost,
       onFinish: (driver) => {
-        state = dumpOf(driver.controller);
+        state = dumpOf(driver);
       },
     });
     return { id: c.id, label: c.label, arch: c.arch, state, ...(r.status === "failed" ? { error: r.error } : {}) };

@@ -65,9 +65,13 @@ export function oneRegSize(id: bigint): number {
   return 1 << Number((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
 }
 
-/** Architectures irqlab models. ppc64 = book3s (XICS/XIVE), ppc-booke = e500 (MPIC), s390x (FLIC). */
-export type Arch = "ppc64" | "ppc-booke" | "s390x";
-export const ARCHES: readonly Arch[] = ["ppc64", "ppc-booke", "s390x"];
+/**
+ * Architectures irqlab models. ppc64 = book3s (XICS/XIVE), ppc-booke = e500 (MPIC), s390x
+ * (FLIC), x86_64, arm64, riscv64. Core knows no controller of any of them: what a VM of an
+ * architecture can do comes from the plugins loaded into it.
+ */
+export type Arch = "ppc64" | "ppc-booke" | "s390x" | "x86_64" | "arm64" | "riscv64";
+export const ARCHES: readonly Arch[] = ["ppc64", "ppc-booke", "s390x", "x86_64", "arm64", "riscv64"];
 
 /** Byte order of UAPI payloads: the host's. s390 is big-endian, the others little-endian here. */
 export type Endian = "le" | "be";

@@ -24,6 +24,7 @@ import {
   HcallTableToken,
   IrqChipRegistryToken,
   MmioBusToken,
+  PioBusToken,
   RtasTableToken,
   TracerToken,
   VmExtension,
@@ -58,6 +59,9 @@ export const coreModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(MmioBusToken)
     .toDynamicValue((ctx) => new MmioBus(ctx.get<ExitStats>(ExitStatsToken)))
+    .inSingletonScope();
+  bind(PioBusToken)
+    .toDynamicValue((ctx) => new MmioBus(ctx.get<ExitStats>(ExitStatsToken), "pio"))
     .inSingletonScope();
   bind(HcallTableToken)
     .toDynamicValue((ctx) => new HcallTable(ctx.get<ExitStats>(ExitStatsToken)))
@@ -100,5 +104,7 @@ export function createVm(options: CreateVmOptions): Vm {
       for (const [k, v] of Object.entries(ext.extensions?.() ?? {})) vm.provideExtension(Number(k), v);
     }
   }
+  // VM contributions (arch-level plugins) attach last, when routing and the rest are bound.
+  vm.attachContributions();
   return vm;
 }

@@ -21,6 +21,7 @@ import { Errno, fail } from "./kvm-error.js";
 import { UapiView, u64ToIndex, type UserPtr } from "./uapi.js";
 import type { Vcpu, VcpuCapHandler } from "./vcpu.js";
 import type { Vm } from "./vm.js";
+import type { VmContributionParts } from "./vm-contributions.js";
 
 /** The attribute as a backend receives it (struct kvm_device_attr, decoded). */
 export interface DeviceAttr {
@@ -76,7 +77,7 @@ export interface DeviceCreateContext {
 
 /** Symbol + interface of one name (inversify multi-injection token). */
 export const DeviceContribution = Symbol.for("irqlab.DeviceContribution");
-export interface DeviceContribution {
+export interface DeviceContribution extends VmContributionParts {
   /** Name of the instance's anonymous inode, e.g. "kvm-xics". */
   readonly name: string;
   readonly types: readonly number[];
@@ -85,8 +86,6 @@ export interface DeviceContribution {
   create(ctx: DeviceCreateContext): DeviceBackend;
   /** vCPU capabilities this plugin handles (KVM_CAP_IRQ_XICS ...). */
   readonly vcpuCaps?: readonly VcpuCapHandler[];
-  /** KVM_CHECK_EXTENSION answers this plugin contributes. */
-  readonly extensions?: Readonly<Record<number, number>>;
 }
 
 let nextDeviceId = 1;

@@ -18,6 +18,10 @@ export interface GuestDriverContribution {
   /** Column title in the comparison table. */
   readonly label: string;
   readonly arch: Arch;
+  /**
+   * The KVM_CREATE_DEVICE type the driver creates, or 0 when the controller comes from a VM
+   * ioctl instead (x86's KVM_CREATE_IRQCHIP).
+   */
   readonly deviceType: number;
   /** Creates the controller in `vm`, connects every vCPU, maps registers; returns the driver. */
   attach(vm: Vm): GuestDriver;
@@ -44,7 +48,13 @@ export type RouteSpec =
 export const IPI_SOURCE = -1;
 
 export interface GuestDriver {
-  readonly controller: DeviceHandle;
+  /** The controller's device, or null when it has none (created by a VM ioctl). */
+  readonly controller: DeviceHandle | null;
+  /**
+   * The controller's state in words (QEMU's `info pic`), for drivers whose controller is not
+   * a device; otherwise the device backend's `dumpState()` is used.
+   */
+  dumpState?(): string;
   /** Configures a source as the guest would (target, priority, trigger, unmask). */
   configureSource(spec: SourceSpec): RouteSpec;
   /**

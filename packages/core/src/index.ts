@@ -37,6 +37,8 @@ export * from "./teardown.js";
 export * from "./routes.js";
 export * from "./irqchip.js";
 export * from "./vcpu.js";
+export * from "./vm-contributions.js";
+export * from "./sysregs.js";
 export * from "./device.js";
 export * from "./guest-driver.js";
 export * from "./tokens.js";

@@ -30,7 +30,18 @@ export class MmioBus {
   private maps: Mapping[] = [];
   private last: Mapping | null = null;
 
-  constructor(private readonly stats: ExitStats) {}
+  private readonly pio: boolean;
+
+  /**
+   * `kind` "pio" makes this an I/O-port bus (x86 IN/OUT: `vm.pio`): the same claims and
+   * dispatch, counted as pioReads/pioWrites.
+   */
+  constructor(
+    private readonly stats: ExitStats,
+    kind: "mmio" | "pio" = "mmio",
+  ) {
+    this.pio = kind === "pio";
+  }
 
   /** Claims [base, base+size). Overlap with another region is EEXIST; bad range EINVAL. */
   map(base: number, size: number, region: MmioRegion, owner = "device"): void {
@@ -68,7 +79,8 @@ export class MmioBus {
   /** A load by `vcpu` (null: no vCPU context, e.g. a test poking registers). */
   read(addr: number, size: number, vcpu: Vcpu | null = null): number {
     checkSize(size);
-    this.stats.mmioReads++;
+    if (this.pio) this.stats.pioReads++;
+    else this.stats.mmioReads++;
     const m = this.find(addr, size);
     if (!m) {
       this.stats.mmioUnhandled++;
@@ -79,7 +91,8 @@ export class MmioBus {
 
   write(addr: number, size: number, value: number, vcpu: Vcpu | null = null): void {
     checkSize(size);
-    this.stats.mmioWrites++;
+    if (this.pio) this.stats.pioWrites++;
+    else this.stats.mmioWrites++;
     const m = this.find(addr, size);
     if (!m) {
       this.stats.mmioUnhandled++;

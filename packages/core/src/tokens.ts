@@ -27,6 +27,8 @@ export const ClockToken = Symbol.for("irqlab.Clock");
 export const TracerToken = Symbol.for("irqlab.Tracer");
 export const GuestMemoryToken = Symbol.for("irqlab.GuestMemory");
 export const MmioBusToken = Symbol.for("irqlab.MmioBus");
+/** The I/O-port bus (x86 IN/OUT), an MmioBus counting port accesses. */
+export const PioBusToken = Symbol.for("irqlab.PioBus");
 export const HcallTableToken = Symbol.for("irqlab.HcallTable");
 export const RtasTableToken = Symbol.for("irqlab.RtasTable");
 export const AckNotifiersToken = Symbol.for("irqlab.AckNotifiers");

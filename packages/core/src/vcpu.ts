@@ -10,6 +10,8 @@ import { FileHandle } from "./files.js";
 import { Errno, fail } from "./kvm-error.js";
 import { UapiView, type UserPtr } from "./uapi.js";
 import type { Vm } from "./vm.js";
+import { SysregTable } from "./sysregs.js";
+import { capWords } from "./vm-contributions.js";
 
 export type LineListener = (asserted: boolean) => void;
 
@@ -96,6 +98,8 @@ export class Vcpu {
   readonly oneReg = new OneRegTable();
   /** Hypercall results r4.. (written by handlers, read by the guest driver). */
   readonly hret = new Float64Array(8);
+  /** System registers / CSRs the attached controller implements (arm64 ICC_*, RISC-V). */
+  readonly sysregs: SysregTable;
   /** Controller this vCPU is attached to ("xics", "mpic" ...), or null. */
   irqchipKind: string | null = null;
   /** The attached controller's per-vCPU object (kernel: vcpu->arch.icp / .mpic / .xive_vcpu). */
@@ -106,7 +110,9 @@ export class Vcpu {
   constructor(
     readonly vm: Vm,
     readonly id: number,
-  ) {}
+  ) {
+    this.sysregs = new SysregTable(this, vm.exitStats);
+  }
 
   /** Marks this vCPU attached (EBUSY if it already is): call from a connect function. */
   attachIrqchip(kind: string, cpu: number, state: unknown): void {
@@ -131,14 +137,7 @@ export class Vcpu {
     if (flags !== 0) fail(Errno.EINVAL, `KVM_ENABLE_CAP flags 0x${flags.toString(16)} (must be 0)`);
     const handler = this.vm.vcpuCap(cap);
     if (!handler) fail(Errno.EINVAL, `capability ${cap} cannot be enabled on a vCPU of this ${this.vm.arch} VM`);
-    const words: bigint[] = [0n, 0n, 0n, 0n];
-    for (let i = 0; i < 4 && i < args.length; i++) {
-      const a = args[i];
-      if (typeof a === "number" && !Number.isSafeInteger(a)) {
-        fail(Errno.EINVAL, `KVM_ENABLE_CAP args[${i}] = ${a} is not a 64-bit integer`);
-      }
-      words[i] = a instanceof FileHandle ? BigInt(a.fd) : BigInt.asUintN(64, BigInt(a));
-    }
+    const words = capWords(args);
     const fdArg = args[0];
     // A handle passed directly must still be open; a number is looked up like fdget().
     if (fdArg instanceof FileHandle && fdArg.closed) fail(Errno.EBADF, `descriptor ${fdArg.fd} is closed`);
@@ -205,6 +204,37 @@ export class Vcpu {
   /** A trapped MMIO store by this vCPU. */
   mmioWrite(addr: number, size: number, value: number): void {
     this.vm.mmio.write(addr, size, value, this);
+  }
+
+  /** An I/O-port load by this vCPU (x86 IN: an exit). */
+  pioRead(port: number, size: number): number {
+    return this.vm.pio.read(port, size, this);
+  }
+
+  /** An I/O-port store by this vCPU (x86 OUT). */
+  pioWrite(port: number, size: number, value: number): void {
+    this.vm.pio.write(port, size, value, this);
+  }
+
+  /** A system-register / CSR read by guest code on this vCPU (MRS, csrr). */
+  sysregRead(id: number): number {
+    return this.sysregs.read(id);
+  }
+
+  /** A system-register / CSR write by guest code on this vCPU (MSR, csrw). */
+  sysregWrite(id: number, value: number | bigint): void {
+    this.sysregs.write(id, value);
+  }
+
+  /**
+   * A vCPU ioctl a plugin contributed (KVM_GET_LAPIC, KVM_INTERRUPT ...) on its UAPI buffer;
+   * ENOTTY when no plugin handles `cmd`.
+   */
+  ioctl(cmd: number, arg: UserPtr = null): number {
+    this.vm.checkCaller();
+    const h = typeof cmd === "number" && Number.isInteger(cmd) ? this.vm.vcpuIoctl(cmd) : undefined;
+    if (!h) fail(Errno.ENOTTY, `vCPU ioctl ${String(cmd)} is not handled on ${this.vm.arch}`);
+    return h.handle(this, arg);
   }
 
   /** An RTAS call from this vCPU; returns the return words (status first). */

@@ -37,13 +37,22 @@ import {
   HcallTableToken,
   IrqChipRegistryToken,
   MmioBusToken,
+  PioBusToken,
   RtasTableToken,
   TracerToken,
   VmOptions,
 } from "./tokens.js";
 import type { Tracer } from "./tracer.js";
 import { UapiView, type UserPtr } from "./uapi.js";
-import { Vcpu, type VcpuCapHandler } from "./vcpu.js";
+import { Vcpu, type CapArg, type VcpuCapHandler } from "./vcpu.js";
+import {
+  VmContribution,
+  capWords,
+  type VcpuIoctlHandler,
+  type VmCapHandler,
+  type VmContributionParts,
+  type VmIoctlHandler,
+} from "./vm-contributions.js";
 
 export interface CreateDeviceOptions {
   /** KVM_CREATE_DEVICE_TEST: only ask whether the type is supported. */
@@ -68,6 +77,10 @@ export class Vm {
   private readonly byType = new Map<number, DeviceContribution>();
   private readonly caps = new Map<number, VcpuCapHandler>();
   private readonly extensionValues = new Map<number, number>([[KVM_CAP_DEVICE_CTRL, 1]]);
+  private readonly vmIoctls = new Map<number, VmIoctlHandler>();
+  private readonly vcpuIoctls = new Map<number, VcpuIoctlHandler>();
+  private readonly vmCaps = new Map<number, VmCapHandler>();
+  private readonly vmContributions: VmContribution[] = [];
 
   constructor(
     @inject(VmOptions) readonly options: VmOptions,
@@ -77,11 +90,13 @@ export class Vm {
     @inject(TracerToken) readonly tracer: Tracer,
     @inject(GuestMemoryToken) readonly memory: GuestMemory,
     @inject(MmioBusToken) readonly mmio: MmioBus,
+    @inject(PioBusToken) readonly pio: MmioBus,
     @inject(HcallTableToken) readonly hcalls: HcallTable,
     @inject(RtasTableToken) readonly rtas: RtasTable,
     @inject(AckNotifiersToken) readonly ackNotifiers: AckNotifiers,
     @inject(IrqChipRegistryToken) readonly irqchips: IrqChipRegistry,
     @inject(ExitStatsToken) readonly exitStats: ExitStats,
+    @multiInject(VmContribution) @optional() vmContributions: VmContribution[] | undefined,
   ) {
     this.arch = options.arch;
     this.endian = options.endian;
@@ -105,11 +120,67 @@ export class Vm {
         if (prev && prev !== h) fail(Errno.EEXIST, `vCPU capability ${h.cap} is handled by two plugins (${c.name} and another)`);
         this.caps.set(h.cap, h);
       }
-      for (const [k, v] of Object.entries(c.extensions ?? {})) this.extensionValues.set(Number(k), v);
+      this.addParts(c.name, c);
+    }
+    for (const c of vmContributions ?? []) {
+      if (!c.arch.includes(this.arch)) continue;
+      this.addParts(c.name, c);
+      this.vmContributions.push(c);
     }
     const vcpus: Vcpu[] = [];
     for (let i = 0; i < options.vcpus; i++) vcpus.push(new Vcpu(this, i));
     this.vcpus = vcpus;
+  }
+
+  /** Collects one plugin's VM-level parts; a command claimed by two plugins is EEXIST. */
+  private addParts(name: string, p: VmContributionParts): void {
+    const claim = <H extends { name: string }>(map: Map<number, H>, key: number, h: H, what: string): void => {
+      const prev = map.get(key);
+      if (prev && prev !== h) fail(Errno.EEXIST, `${what} ${key} (${h.name}) is handled by two plugins (${name} and another)`);
+      map.set(key, h);
+    };
+    for (const h of p.vmIoctls ?? []) claim(this.vmIoctls, h.cmd >>> 0, h, "VM ioctl");
+    for (const h of p.vcpuIoctls ?? []) claim(this.vcpuIoctls, h.cmd >>> 0, h, "vCPU ioctl");
+    for (const h of p.vmCaps ?? []) claim(this.vmCaps, h.cap, h, "VM capability");
+    for (const [k, v] of Object.entries(p.extensions ?? {})) this.extensionValues.set(Number(k), v);
+  }
+
+  /** @internal createVm: runs each VM contribution's `attach` once every service is bound. */
+  attachContributions(): void {
+    for (const c of this.vmContributions) c.attach?.(this);
+  }
+
+  /**
+   * A VM ioctl a plugin contributed (KVM_CREATE_IRQCHIP, KVM_GET_IRQCHIP ...), on its UAPI
+   * buffer. ENOTTY when no plugin of this architecture handles `cmd` (the kernel's default).
+   */
+  ioctl(cmd: number, arg: UserPtr = null): number {
+    this.checkCaller();
+    const h = typeof cmd === "number" ? this.vmIoctls.get(cmd >>> 0) : undefined;
+    if (!h || !Number.isInteger(cmd)) fail(Errno.ENOTTY, `VM ioctl ${showCmd(cmd)} is not handled on ${this.arch}`);
+    return h.handle(this, arg);
+  }
+
+  /** Whether a VM ioctl has a handler (for KVM_CHECK_EXTENSION-style probing in tests). */
+  hasIoctl(cmd: number): boolean {
+    return this.vmIoctls.has(cmd >>> 0);
+  }
+
+  /** @internal the vCPU ioctl handler for `cmd` (Vcpu.ioctl dispatches through it). */
+  vcpuIoctl(cmd: number): VcpuIoctlHandler | undefined {
+    return this.vcpuIoctls.get(cmd >>> 0);
+  }
+
+  /**
+   * KVM_ENABLE_CAP on the VM fd (kvm_vm_ioctl_enable_cap): flags are the handler's to check;
+   * a capability no plugin handles is EINVAL, as the kernel's default case.
+   */
+  enableCap(cap: number, args: readonly CapArg[] = [], flags = 0): void {
+    this.checkCaller();
+    const h = typeof cap === "number" ? this.vmCaps.get(cap) : undefined;
+    if (!h) fail(Errno.EINVAL, `capability ${String(cap)} cannot be enabled on this ${this.arch} VM`);
+    if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) fail(Errno.EINVAL, `KVM_ENABLE_CAP flags ${String(flags)}`);
+    h.enable(this, capWords(args), flags);
   }
 
   /** Resolves a service bound in this VM's container (setup time only, never per interrupt). */
@@ -245,4 +316,8 @@ export class Vm {
     }
     this.dead = true;
   }
+}
+
+function showCmd(cmd: unknown): string {
+  return typeof cmd === "number" && Number.isInteger(cmd) ? `0x${(cmd >>> 0).toString(16)}` : String(cmd);
 }

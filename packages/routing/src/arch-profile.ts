@@ -30,6 +30,7 @@ import {
   KVM_IRQ_ROUTING_MSI,
   KVM_IRQ_ROUTING_S390_ADAPTER,
   type Arch,
+  type Vm,
 } from "@irqlab/core";
 import {
   KVM_CAP_IOEVENTFD_ANY_LENGTH,
@@ -72,8 +73,63 @@ export interface ArchProfile {
   readonly chipsWiden: boolean;
   /** KVM_CHECK_EXTENSION answers. */
   readonly extensions: Readonly<Record<number, number>>;
+  /**
+   * KVM_IRQ_LINE on architectures whose `irq` field is not a GSI (arm64 packs type / vCPU /
+   * id): returns the call's status when the architecture handles the line itself, or
+   * `undefined` to inject `irq` through the routing table as a GSI. Throws a KvmError for
+   * an `irq` the kernel refuses.
+   */
+  readonly decodeIrqLine?: (vm: Vm, irq: number, level: number) => number | undefined;
 }
 
+/**
+ * Routing's behaviour on an architecture, contributed by the plugin that brings the
+ * architecture's interrupt fabric (routing has built-in profiles only for ppc64, ppc-booke and
+ * s390x). A plugin module binds one with
+ * `bind(ArchRoutingContribution).toConstantValue({ arch: "x86_64", profile: (strict) => ({...}) })`.
+ * Without one, an architecture gets `genericArchProfile` (asm-generic KVM: routing table,
+ * KVM_IRQ_LINE and KVM_SIGNAL_MSI compiled in, an empty table, IRQCHIP and MSI routes).
+ */
+export const ArchRoutingContribution = Symbol.for("irqlab.routing.ArchRoutingContribution");
+export interface ArchRoutingContribution {
+  readonly arch: Arch;
+  profile(strict: boolean): ArchProfile;
+}
+
+/** KVM_IRQCHIP_NUM_PINS of asm-generic KVM (used by the generic profile). */
+export const GENERIC_IRQCHIP_PINS = 1024;
+
+/** What an architecture without a contributed profile gets (see ArchRoutingContribution). */
+export function genericArchProfile(arch: Arch, strict: boolean): ArchProfile {
+  return {
+    arch,
+    strict,
+    routingIoctl: true,
+    irqLine: true,
+    signalMsi: true,
+    needsIrqchip: true,
+    defaultTable: "empty",
+    rawStatus: false,
+    atomicAssert: false,
+    failedAssignDeasserts: strict,
+    routeTypes: [KVM_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_MSI],
+    nrIrqchips: 1,
+    irqchipPins: GENERIC_IRQCHIP_PINS,
+    chipsWiden: !strict,
+    extensions: {
+      [KVM_CAP_IRQ_ROUTING]: KVM_MAX_IRQ_ROUTES,
+      [KVM_CAP_IRQFD]: 1,
+      [KVM_CAP_IRQFD_RESAMPLE]: 1,
+      [KVM_CAP_SIGNAL_MSI]: 1,
+      [KVM_CAP_IRQ_INJECT_STATUS]: 1,
+      [KVM_CAP_IOEVENTFD]: 1,
+      [KVM_CAP_IOEVENTFD_ANY_LENGTH]: 1,
+      [KVM_CAP_MSI_DEVID]: 0,
+    },
+  };
+}
+
+/** The built-in profile of `arch`, or the generic one (contributions are applied by GsiRouting). */
 export function archProfile(arch: Arch, strict: boolean): ArchProfile {
   switch (arch) {
     case "ppc64":
@@ -159,5 +215,7 @@ export function archProfile(arch: Arch, strict: boolean): ArchProfile {
           [KVM_CAP_MSI_DEVID]: 0,
         },
       };
+    default:
+      return genericArchProfile(arch, strict);
   }
 }

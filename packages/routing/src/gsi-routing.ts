@@ -29,6 +29,8 @@ import {
   fail,
   inject,
   injectable,
+  multiInject,
+  optional,
   type HasCounters,
   type HasDumpState,
   type AdapterRoute,
@@ -39,7 +41,7 @@ import {
   type VmExtension,
 } from "@irqlab/core";
 import { show, showFlags } from "./show.js";
-import { archProfile, type ArchProfile } from "./arch-profile.js";
+import { ArchRoutingContribution, archProfile, type ArchProfile } from "./arch-profile.js";
 import {
   KVM_IOEVENTFD,
   KVM_IOEVENTFD_FLAG_DEASSIGN,
@@ -131,8 +133,13 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   private acks = 0;
   private ackedGsis = 0;
 
-  constructor(@inject(Vm) readonly vm: Vm) {
-    this.profile = archProfile(vm.arch, vm.strict);
+  constructor(
+    @inject(Vm) readonly vm: Vm,
+    @multiInject(ArchRoutingContribution) @optional() archContributions: ArchRoutingContribution[] | undefined,
+  ) {
+    const contributed = archContributions?.filter((c) => c.arch === vm.arch) ?? [];
+    if (contributed.length > 1) fail(Errno.EEXIST, `two plugins contribute the ${vm.arch} routing profile`);
+    this.profile = contributed.length === 1 ? contributed[0].profile(vm.strict) : archProfile(vm.arch, vm.strict);
     this.tracer = vm.tracer;
     this.ioeventfds = new IoeventfdBus(vm);
     this.table = this.profile.defaultTable === "identity" ? RoutingTable.identity(this) : RoutingTable.empty();
@@ -341,7 +348,9 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     if (this.profile.needsIrqchip && this.chipList.length === 0) {
       fail(Errno.ENXIO, `KVM_IRQ_LINE: no in-kernel interrupt controller in this ${this.profile.arch} VM`);
     }
-    const status = this.setIrq(KVM_USERSPACE_IRQ_SOURCE_ID, gsi, level);
+    const own = this.profile.decodeIrqLine;
+    const direct = own === undefined ? undefined : own(this.vm, gsi, level);
+    const status = direct !== undefined ? direct : this.setIrq(KVM_USERSPACE_IRQ_SOURCE_ID, gsi, level);
     this.irqLines++;
     if (this.tracer.enabled) emit(this.tracer, "routing.irq_line", { gsi, level, status });
     return status;

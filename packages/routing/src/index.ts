@@ -43,7 +43,7 @@ export { EventFd, EventFdFile } from "./eventfd.js";
 export type { EventFdListener, EventFdWaiter } from "./eventfd.js";
 export { EventFdSignaller, isEventFdShareable } from "./eventfd-signaller.js";
 export type { EventFdShareable } from "./eventfd-signaller.js";
-export { archProfile } from "./arch-profile.js";
+export { archProfile, genericArchProfile, ArchRoutingContribution, GENERIC_IRQCHIP_PINS } from "./arch-profile.js";
 export type { ArchProfile } from "./arch-profile.js";
 export { RoutingTable, CompiledRoute } from "./routing-table.js";
 export type { ChipResolver } from "./routing-table.js";

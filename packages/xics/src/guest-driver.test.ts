@@ -15,7 +15,8 @@ function attach(vcpus = 2) {
   const vm = createVm({ arch: "ppc64", vcpus, modules: [xicsModule] });
   const c = vm.getAll<GuestDriverContribution>(GuestDriverContribution).find((x) => x.id === "xics")!;
   const driver = c.attach(vm);
-  return { vm, c, driver };
+  if (!driver.controller) throw new Error("XICS's driver has a device");
+  return { vm, c, driver: driver as typeof driver & { controller: NonNullable<typeof driver.controller> } };
 }
 
 describe("plugin module and Linux-like guest driver", () => {
