@@ -119,6 +119,35 @@ export const COMMANDS: readonly CommandDef[] = [
       { cmd: "irqlab inspect -w default -c xics", what: "the default workload's sources on XICS" },
     ],
   },
+  {
+    name: "sweep",
+    summary: "run a grid of workload parameters over every controller, in shards on a batch engine (Slurm, Kubernetes) or one machine",
+    details:
+      "A grid (GRID.json: a workload, controllers and axes such as rate, vcpus, seed, strict, cost.KEY) becomes a plan: every cell in a fixed order with a content-hash id, the irqlab version and a hash of the whole plan. `sweep plan GRID -o plan.json` writes it; `sweep run plan.json --shard I/N --out DIR` runs shard I of N (cells whose index is I mod N) on all local cores into its own result file (written atomically, resumable: cells already in DIR are skipped); `--shard-from-env VAR[,OFFSET]` reads I from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX. Exit codes of run: 0 done, 75 retry me (a cell could not finish), 65 do not retry (bad plan, version or plan-hash mismatch, bad shard). `sweep merge DIR... -o results.jsonl` drops duplicate cells, fails when two copies of a cell disagree, lists missing cells (exit 4) and writes the cells in plan order: the same bytes however the sweep was sharded. `sweep status plan.json DIR...` shows done, failed and missing cells. Recipes for Slurm, Kubernetes and GNU parallel: recipes/ and the README.",
+    args: [
+      { name: "action", description: "plan | run | merge | status", required: true },
+      { name: "paths", description: "plan: GRID.json; run: plan.json; merge: result directories; status: plan.json then result directories", variadic: true },
+    ],
+    options: [
+      { flags: "-o, --out <path>", description: "plan: the plan file; run: the results directory; merge: the merged results.jsonl", parse: "string" },
+      { flags: "--shard <I/N>", description: "run: shard I (0-based) of N", parse: "string" },
+      { flags: "--shard-from-env <VAR[,OFFSET]>", description: "run: the shard index from an environment variable, minus OFFSET (1 for a 1-based array)", parse: "string" },
+      { flags: "--shards <n>", description: "run: the number of shards with --shard-from-env (default: SLURM_ARRAY_TASK_COUNT or AWS_BATCH_JOB_ARRAY_SIZE)", parse: "int" },
+      { flags: "-j, --jobs <n>", description: "run: worker threads (default: one per core)", parse: "int" },
+      { flags: "--flush-ms <ms>", description: "run: how often this attempt's result file is rewritten while cells finish (0: after every cell)", defaultValue: "1000", parse: "int" },
+      { flags: "--plan <file>", description: "merge: the plan (default: plan.json in the first directory that has one)", parse: "string" },
+      { flags: "--allow-missing", description: "merge: write the merge even when cells have no result" },
+      { flags: "--json", description: "status: print the counts as JSON" },
+      ...PLUGIN_OPTIONS,
+    ],
+    examples: [
+      { cmd: "irqlab sweep plan grid.json -o plan.json", what: "expand a grid into a plan" },
+      { cmd: "irqlab sweep run plan.json --shard 0/4 --out results/", what: "run shard 0 of 4 on this machine" },
+      { cmd: "irqlab sweep run plan.json --shard-from-env SLURM_ARRAY_TASK_ID --out results/", what: "inside a Slurm array task" },
+      { cmd: "irqlab sweep merge results/ -o results.jsonl", what: "merge every shard's results" },
+      { cmd: "irqlab sweep status plan.json results/", what: "done, failed and missing cells" },
+    ],
+  },
 ];
 
 export function commandDef(name: string): CommandDef {

@@ -13,6 +13,7 @@ import { effectiveWorkload, resolveCosts, runCompare } from "./compare.js";
 import { CliError, EXIT_DISAGREEMENT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLine, exitCodeOf } from "./errors.js";
 import { formatInspect, readVmDescription, runInspect } from "./inspect.js";
 import { loadPluginSet, type PluginSet } from "./plugins.js";
+import { sweepAction } from "./cluster/command.js";
 import { prepareOutDir, writeReport } from "./report/html.js";
 import { NO_PROGRESS, progressBar } from "./report/progress.js";
 import { formatCompareTable } from "./report/table.js";
@@ -256,6 +257,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const pos = command.processedArgs as unknown[];
       let code: number;
       if (def.name === "compare") code = await compareAction(o, io);
+      else if (def.name === "sweep") code = await sweepAction(pos[0] as string, (pos[1] as string[] | undefined) ?? [], o, io);
       else if (def.name === "replay") code = await replayAction((pos[0] as string[] | undefined) ?? [], o, io);
       else code = await inspectAction(pos[0] as string | undefined, o, io);
       setExit(code);
