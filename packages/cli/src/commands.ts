@@ -39,12 +39,13 @@ export interface CommandDef {
 
 const PLUGIN_OPTIONS: readonly OptionDef[] = [
   {
-    flags: "--plugin <module>",
-    description: "load another controller plugin (package name or path to an ES module default-exporting a ContainerModule); repeatable",
+    flags: "--plugin <path|package>",
+    description:
+      'load another controller plugin: a package directory (its package.json "irqlabPlugin" exports), an ES module file, or a package name; "#name" picks a named export; repeatable; fatal if it cannot load (workspace packages with "irqlabPlugin" load without it)',
     repeatable: true,
     parse: "string",
   },
-  { flags: "-v, --verbose", description: "print plugin loading notes (skipped or unbuilt plugins) and stack traces on stderr" },
+  { flags: "-v, --verbose", description: "print plugin loading notes (which plugins share a VM, device-only plugins) and stack traces on stderr" },
 ];
 
 const COST_OPTIONS: readonly OptionDef[] = COST_KEYS.map((k) => ({
@@ -66,13 +67,15 @@ export const COMMANDS: readonly CommandDef[] = [
       { flags: "-c, --controllers <list>", description: "comma-separated controller ids, e.g. xics,mpic-4.2 (see --list-controllers; default: all registered)", parse: "list" },
       { flags: "--seed <n>", description: "seed of the arrival generators, 0 to 4294967295 (overrides the workload's, which defaults to 1)", parse: "int" },
       { flags: "--duration <time>", description: 'simulated time during which events arrive, with a unit: "500us", "20ms", "1s" (overrides the workload\'s; at most 10s)', parse: "ns" },
-      { flags: "--json", description: "print the results as JSON on stdout instead of the table" },
+      { flags: "--format <format>", description: "output: table (fits the terminal width, see --width), json (the results document, schema packages/cli/schemas/results.schema.json), csv (one row per controller, raw numbers) or markdown", defaultValue: "table", parse: "string" },
+      { flags: "--json", description: "same as --format json" },
+      { flags: "--width <columns>", description: "table width in columns: wider tables are wrapped into blocks of controllers (default: the terminal's width, 80 when stdout is not a terminal; 0 = never wrap)", parse: "int" },
       { flags: "--deterministic", description: "leave the wall-clock host throughput out (byte-identical output for a given seed)" },
       { flags: "-o, --out <dir>", description: "also write DIR/report.html (inline SVG charts) and DIR/results.json", parse: "string" },
       { flags: "--strict", description: "create strict VMs (every call answered exactly as the architecture's kernel would)" },
       { flags: "--no-progress", description: "never show the progress bar (it is shown on stderr only when stderr is a terminal)" },
       { flags: "--list-workloads", description: "list the built-in workloads and exit" },
-      { flags: "--list-controllers", description: "list the registered controllers (guest drivers) and exit" },
+      { flags: "--list-controllers", description: "list the registered controllers (guest drivers) and their plugins, and exit (status 1 if a plugin failed to load)" },
       ...COST_OPTIONS,
       ...PLUGIN_OPTIONS,
     ],
@@ -117,6 +120,23 @@ export const COMMANDS: readonly CommandDef[] = [
     examples: [
       { cmd: "irqlab inspect vm.json", what: "dump the state of the VM the file describes" },
       { cmd: "irqlab inspect -w default -c xics", what: "the default workload's sources on XICS" },
+    ],
+  },
+  {
+    name: "new-controller",
+    summary: "write a new controller plugin package (a working 8-pin toy to start from) that builds, passes the testkit and joins compare",
+    details:
+      'Writes module, device contribution, IrqChip, guest driver, a conformance test on @irqlab/testkit and a README with the tables to fill, from the toy8 example of docs/writing-a-controller.md. Inside an irqlab checkout the package goes to packages/NAME: `pnpm build` builds it and every command discovers it (package.json "irqlabPlugin"), with no other edit. Anywhere else it goes to ./NAME, linked to this checkout\'s packages (no install needed): `npm run build`, `npm test`, then `irqlab compare --plugin ./NAME`.',
+    args: [{ name: "name", description: "controller name: lower case letters and digits, words joined by - (the guest driver id, e.g. toy8)", required: true }],
+    options: [
+      { flags: "--dir <dir>", description: "where to write the package (default: packages/NAME inside an irqlab checkout, else ./NAME)", parse: "string" },
+      { flags: "--arch <arch>", description: "architecture of the device and its VMs (ppc64, ppc-booke, s390x, ...)", defaultValue: "ppc-booke", parse: "string" },
+      { flags: "--device-type <n>", description: "KVM_CREATE_DEVICE type number, below KVM_DEV_TYPE_MAX and unclaimed on that architecture", defaultValue: "14", parse: "int" },
+      { flags: "--package <name>", description: "package.json name (default: @irqlab/NAME)", parse: "string" },
+    ],
+    examples: [
+      { cmd: "irqlab new-controller toy8", what: "packages/toy8 in this checkout; then pnpm build && irqlab compare -c toy8" },
+      { cmd: "irqlab new-controller my-pic --dir ~/src/my-pic --arch ppc64 --device-type 12", what: "a standalone package outside the checkout" },
     ],
   },
 ];
