@@ -22,7 +22,7 @@ work=$(mktemp -d /tmp/irqlab-slurm-XXXXXX)
 pids=()
 cleanup() {
   set +e
-  [ -n "${SLURM_CONF:-}" ] && scancel --quiet --full --jobname=irqlab-sweep 2>/dev/null
+  [ -n "${SLURM_CONF:-}" ] && scancel --quiet --jobname=irqlab-sweep 2>/dev/null
   for f in "$work"/slurmd.pid "$work"/slurmctld.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
   [ -f "$work/munged.pid" ] && kill "$(cat "$work/munged.pid")" 2>/dev/null
   sleep 1
@@ -32,7 +32,7 @@ trap cleanup EXIT
 
 host=$(hostname -s)
 cpus=$(nproc)
-mkdir -p "$work"/{state,spool,log,munge,results-slurm,results-one,results-parallel,logs}
+mkdir -p "$work"/{state,spool,log,munge}
 # munge: a key and a socket of our own, so nothing outside this directory is touched.
 dd if=/dev/urandom of="$work/munge/munge.key" bs=1024 count=1 status=none
 chmod 400 "$work/munge/munge.key"
@@ -78,29 +78,30 @@ if [ -z "$grid" ]; then
 GRID
 fi
 cd "$work"
-node "$bin" sweep plan "$grid" -o plan.json
-cells=$(node -e 'console.log(JSON.parse(require("fs").readFileSync("plan.json","utf8")).cells.length)')
+[ "$grid" = "$work/grid.json" ] || cp "$grid" "$work/grid.json"
+ln -s "$repo/recipes" "$work/recipes"
+# The README's blocks, run as they stand: `irqlab` is this checkout's CLI.
+block() { awk -v m="<!-- e2e:$1" 'index($0, m) == 1 { on = 1; next } on && /^```sh/ { inb = 1; next } inb && /^```/ { exit } inb { print }' "$repo/recipes/README.md"; }
+export IRQLAB_BIN="$bin"
+irqlab() { node "$IRQLAB_BIN" "$@"; }
+export -f irqlab
+export IRQLAB="node $bin"
+[ -n "$(block slurm)" ] && [ -n "$(block parallel)" ] || { echo "slurm-e2e: README blocks not found" >&2; exit 1; }
 
 t0=$(date +%s.%N)
-PLAN="$work/plan.json" RESULTS="$work/results-slurm" IRQLAB="node $bin" \
-  sbatch --quiet --array=0-7%4 --cpus-per-task=1 --output="$work/logs/%A_%a.out" "$repo/recipes/slurm/irqlab-sweep.sbatch"
-for _ in $(seq 1 600); do
-  [ -z "$(squeue -h --name=irqlab-sweep 2>/dev/null)" ] && break
-  sleep 1
-done
+bash -euo pipefail -c "$(block slurm)"
 t1=$(date +%s.%N)
-node "$bin" sweep status plan.json results-slurm || true
-node "$bin" sweep merge results-slurm --plan plan.json -o slurm.jsonl
+cells=$(node -e 'console.log(JSON.parse(require("fs").readFileSync("plan.json","utf8")).cells.length)')
+mv results.jsonl slurm.jsonl
 t2=$(date +%s.%N)
 node "$bin" sweep run plan.json --out results-one >/dev/null 2>&1
 node "$bin" sweep merge results-one --plan plan.json -o one.jsonl >/dev/null
 t3=$(date +%s.%N)
-IRQLAB="node $bin" "$repo/recipes/parallel/irqlab-sweep.sh" plan.json results-parallel 4 : >/dev/null 2>&1
-node "$bin" sweep merge results-parallel --plan plan.json -o parallel.jsonl >/dev/null
+bash -euo pipefail -c "$(block parallel)" >/dev/null 2>&1
 t4=$(date +%s.%N)
+files=$(ls results | wc -l)
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
 cmp slurm.jsonl one.jsonl
 cmp parallel.jsonl one.jsonl
-files=$(ls results-slurm | wc -l)
 printf 'slurm-e2e: %s cells; Slurm array (8 tasks, %%4 throttle, %s result files) %.1f s; one machine %.1f s; GNU parallel (4 shards, -S :) %.1f s; merged results byte-identical (%s bytes, sha256 %s)\n' \
   "$cells" "$files" "$(secs "$t0" "$t1")" "$(secs "$t2" "$t3")" "$(secs "$t3" "$t4")" "$(wc -c < one.jsonl)" "$(sha256sum one.jsonl | cut -c1-16)"

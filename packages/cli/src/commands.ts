@@ -39,12 +39,13 @@ export interface CommandDef {
 
 const PLUGIN_OPTIONS: readonly OptionDef[] = [
   {
-    flags: "--plugin <module>",
-    description: "load another controller plugin (package name or path to an ES module default-exporting a ContainerModule); repeatable",
+    flags: "--plugin <path|package>",
+    description:
+      'load another controller plugin: a package directory (its package.json "irqlabPlugin" exports), an ES module file, or a package name; "#name" picks a named export; repeatable; fatal if it cannot load (workspace packages with "irqlabPlugin" load without it)',
     repeatable: true,
     parse: "string",
   },
-  { flags: "-v, --verbose", description: "print plugin loading notes (skipped or unbuilt plugins) and stack traces on stderr" },
+  { flags: "-v, --verbose", description: "print plugin loading notes (which plugins share a VM, device-only plugins) and stack traces on stderr" },
 ];
 
 const COST_OPTIONS: readonly OptionDef[] = COST_KEYS.map((k) => ({
@@ -66,13 +67,15 @@ export const COMMANDS: readonly CommandDef[] = [
       { flags: "-c, --controllers <list>", description: "comma-separated controller ids, e.g. xics,mpic-4.2 (see --list-controllers; default: all registered)", parse: "list" },
       { flags: "--seed <n>", description: "seed of the arrival generators, 0 to 4294967295 (overrides the workload's, which defaults to 1)", parse: "int" },
       { flags: "--duration <time>", description: 'simulated time during which events arrive, with a unit: "500us", "20ms", "1s" (overrides the workload\'s; at most 10s)', parse: "ns" },
-      { flags: "--json", description: "print the results as JSON on stdout instead of the table" },
+      { flags: "--format <format>", description: "output: table (fits the terminal width, see --width), json (the results document, schema packages/cli/schemas/results.schema.json), csv (one row per controller, raw numbers) or markdown", defaultValue: "table", parse: "string" },
+      { flags: "--json", description: "same as --format json" },
+      { flags: "--width <columns>", description: "table width in columns: wider tables are wrapped into blocks of controllers (default: the terminal's width, 80 when stdout is not a terminal; 0 = never wrap)", parse: "int" },
       { flags: "--deterministic", description: "leave the wall-clock host throughput out (byte-identical output for a given seed)" },
       { flags: "-o, --out <dir>", description: "also write DIR/report.html (inline SVG charts) and DIR/results.json", parse: "string" },
       { flags: "--strict", description: "create strict VMs (every call answered exactly as the architecture's kernel would)" },
       { flags: "--no-progress", description: "never show the progress bar (it is shown on stderr only when stderr is a terminal)" },
       { flags: "--list-workloads", description: "list the built-in workloads and exit" },
-      { flags: "--list-controllers", description: "list the registered controllers (guest drivers) and exit" },
+      { flags: "--list-controllers", description: "list the registered controllers (guest drivers) and their plugins, and exit (status 1 if a plugin failed to load)" },
       ...COST_OPTIONS,
       ...PLUGIN_OPTIONS,
     ],
@@ -123,7 +126,7 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "sweep",
     summary: "run a grid of workload parameters over every controller, in shards on a batch engine (Slurm, Kubernetes) or one machine",
     details:
-      "A grid (GRID.json: a workload, controllers and axes such as rate, vcpus, seed, strict, cost.KEY) becomes a plan: every cell in a fixed order with a content-hash id, the irqlab version and a hash of the whole plan. `sweep plan GRID -o plan.json` writes it; `sweep run plan.json --shard I/N --out DIR` runs shard I of N (cells whose index is I mod N) on all local cores into its own result file (written atomically, resumable: cells already in DIR are skipped); `--shard-from-env VAR[,OFFSET]` reads I from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX. Exit codes of run: 0 done, 75 retry me (a cell could not finish), 65 do not retry (bad plan, version or plan-hash mismatch, bad shard). `sweep merge DIR... -o results.jsonl` drops duplicate cells, fails when two copies of a cell disagree, lists missing cells (exit 4) and writes the cells in plan order: the same bytes however the sweep was sharded. `sweep status plan.json DIR...` shows done, failed and missing cells. Recipes for Slurm, Kubernetes and GNU parallel: recipes/ and the README.",
+      "A grid (GRID.json: a workload, controllers and axes such as rate, vcpus, seed, strict, cost.KEY) becomes a plan: every cell in a fixed order with a content-hash id, the irqlab version and a hash of the whole plan. `sweep plan GRID -o plan.json` writes it; `sweep run plan.json --shard I/N --out DIR` runs shard I of N (cells whose index is I mod N) on all local cores into its own result file (written atomically, resumable: cells already in DIR are skipped); `--shard-from-env VAR[,OFFSET]` reads I from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX. Exit codes of run: 0 done, 75 retry me (a cell could not finish), 65 do not retry (bad plan, version or plan-hash mismatch, bad shard). `sweep merge DIR... -o results.jsonl` drops duplicate cells, fails when two copies of a cell disagree, lists missing cells (exit 4) and writes the cells in plan order: the same bytes however the sweep was sharded. `sweep status plan.json DIR...` shows done, failed and missing cells (`--json` for scripts). Recipes for Slurm, Kubernetes and GNU parallel: recipes/ and the README.",
     args: [
       { name: "action", description: "plan | run | merge | status", required: true },
       { name: "paths", description: "plan: GRID.json; run: plan.json; merge: result directories; status: plan.json then result directories", variadic: true },
@@ -141,11 +144,28 @@ export const COMMANDS: readonly CommandDef[] = [
       ...PLUGIN_OPTIONS,
     ],
     examples: [
-      { cmd: "irqlab sweep plan grid.json -o plan.json", what: "expand a grid into a plan" },
-      { cmd: "irqlab sweep run plan.json --shard 0/4 --out results/", what: "run shard 0 of 4 on this machine" },
-      { cmd: "irqlab sweep run plan.json --shard-from-env SLURM_ARRAY_TASK_ID --out results/", what: "inside a Slurm array task" },
-      { cmd: "irqlab sweep merge results/ -o results.jsonl", what: "merge every shard's results" },
-      { cmd: "irqlab sweep status plan.json results/", what: "done, failed and missing cells" },
+      { cmd: "irqlab sweep plan grid.json -o plan.json", what: "expand a grid (the README's example) into a plan" },
+      { cmd: "irqlab sweep run plan.json --shard 0/2 --out results/", what: "run shard 0 of 2 on this machine" },
+      { cmd: "irqlab sweep status plan.json results/", what: "done, failed and missing cells (half done here)" },
+      { cmd: "irqlab sweep run plan.json --shard 1/2 --out results/", what: "the other shard (in a Slurm array: --shard-from-env SLURM_ARRAY_TASK_ID)" },
+      { cmd: "irqlab sweep merge results/ --plan plan.json -o results.jsonl", what: "every cell once, in plan order" },
+    ],
+  },
+  {
+    name: "new-controller",
+    summary: "write a new controller plugin package (a working 8-pin toy to start from) that builds, passes the testkit and joins compare",
+    details:
+      'Writes module, device contribution, IrqChip, guest driver, a conformance test on @irqlab/testkit and a README with the tables to fill, from the toy8 example of docs/writing-a-controller.md. Inside an irqlab checkout the package goes to packages/NAME: `pnpm build` builds it and every command discovers it (package.json "irqlabPlugin"), with no other edit. Anywhere else it goes to ./NAME, linked to this checkout\'s packages (no install needed): `npm run build`, `npm test`, then `irqlab compare --plugin ./NAME`.',
+    args: [{ name: "name", description: "controller name: lower case letters and digits, words joined by - (the guest driver id, e.g. toy8)", required: true }],
+    options: [
+      { flags: "--dir <dir>", description: "where to write the package (default: packages/NAME inside an irqlab checkout, else ./NAME)", parse: "string" },
+      { flags: "--arch <arch>", description: "architecture of the device and its VMs (ppc64, ppc-booke, s390x, ...)", defaultValue: "ppc-booke", parse: "string" },
+      { flags: "--device-type <n>", description: "KVM_CREATE_DEVICE type number, below KVM_DEV_TYPE_MAX and unclaimed on that architecture", defaultValue: "14", parse: "int" },
+      { flags: "--package <name>", description: "package.json name (default: @irqlab/NAME)", parse: "string" },
+    ],
+    examples: [
+      { cmd: "irqlab new-controller toy8", what: "packages/toy8 in this checkout; then pnpm build && irqlab compare -c toy8" },
+      { cmd: "irqlab new-controller my-pic --dir ~/src/my-pic --arch ppc64 --device-type 12", what: "a standalone package outside the checkout" },
     ],
   },
 ];

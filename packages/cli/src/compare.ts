@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { GuestDriverContribution } from "@irqlab/core";
 import { CliError } from "./errors.js";
+import { RESULTS_SCHEMA_ID, toolVersion } from "./version.js";
 import { loadPluginSet, selectDrivers, type LoadOptions, type PluginSet } from "./plugins.js";
 import { COST_KEYS, DEFAULT_COSTS, type CostModel } from "./sim/cost-model.js";
 import { runController, type ControllerResult } from "./sim/runner.js";
@@ -34,13 +35,17 @@ export interface CompareOptions {
 }
 
 export interface CompareReport {
+  /** packages/cli/schemas/results.schema.json */
+  readonly $schema: typeof RESULTS_SCHEMA_ID;
   readonly tool: "irqlab compare";
+  /** The irqlab version that produced the results. */
+  readonly version: string;
   readonly format: 1;
   readonly workload: ReturnType<typeof workloadToJson> & { name: string; vcpus: number; duration: number; description: string };
   readonly seed: number;
   readonly cost: CostModel;
   readonly controllers: readonly ControllerResult[];
-  /** Plugin loading notes (skipped plugins). */
+  /** Remarks about this run (plugin-loading messages never go here: see PluginSet.notes/errors). */
   readonly notes: readonly string[];
 }
 
@@ -102,7 +107,7 @@ export function runCompare(plugins: PluginSet, opts: CompareOptions = {}): Compa
   const drivers = selectDrivers(plugins, opts.controllers);
   if (!plugins.routing) {
     throw new CliError(
-      `the routing package is not available (${plugins.notes.find((n) => n.startsWith("routing")) ?? "not loaded"}); build it with: pnpm build`,
+      `the routing package is not available (${[...plugins.errors, ...plugins.notes].find((n) => n.startsWith("routing")) ?? "not loaded"}); build it with: pnpm build`,
     );
   }
   const plan = planWorkload(w);
@@ -118,13 +123,15 @@ export function runCompare(plugins: PluginSet, opts: CompareOptions = {}): Compa
   );
   if (opts.deterministic) for (const r of results) delete r.host;
   return {
+    $schema: RESULTS_SCHEMA_ID,
     tool: "irqlab compare",
+    version: toolVersion(),
     format: 1,
     workload: workloadToJson(w) as CompareReport["workload"],
     seed: w.seed,
     cost,
     controllers: results,
-    notes: [...plugins.notes],
+    notes: [],
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * @irqlab/cli — the `irqlab` command and its programmatic API.
  *
- *   package.json irqlabPlugins ──import()──> plugin ContainerModules ──> GuestDriverContribution[]
+ *   workspace package.json "irqlabPlugin" / --plugin ──import()──> plugin ContainerModules ──> GuestDriverContribution[]
  *                                                                              │
  *   workload (JSON / built-in) ──plan──> sources + seeded arrival streams      │ attach(vm)
  *                                             │                                v
@@ -11,6 +11,7 @@
  *   replay:   QEMU qtest trace ──> machine adapter (MPIC 4.2 / 2.0, XICS) ──> step verdicts
  *             (agree | documented divergence | disagree | n/a)
  *   inspect:  VM description or workload ──> each controller's dumpState()
+ *   new-controller NAME ──> a working plugin package from the toy8 templates (scaffold/)
  *
  * Glossary
  *   GSI      Global System Interrupt: the number routing maps to a controller input.
@@ -27,7 +28,10 @@ export * from "./cli-api.js";
 export { main, type Io } from "./program.js";
 export { COMMANDS, type CommandDef, type OptionDef } from "./commands.js";
 export { CliError, EXIT_DISAGREEMENT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.js";
-export type { EventFdLike, GsiRoutingLike, LoadedPlugin, PluginModule, RoutingLib } from "./plugins.js";
+export type { EventFdLike, GsiRoutingLike, LoadedPlugin, PluginModule, PluginRef, RoutingLib } from "./plugins.js";
+export { discoverWorkspacePlugins, resolvePluginArg } from "./plugins.js";
+export { scaffoldController, type ScaffoldOptions, type ScaffoldResult } from "./scaffold/scaffold.js";
+export { RESULTS_SCHEMA_ID, WORKLOAD_SCHEMA_ID, toolVersion } from "./version.js";
 export { DEFAULT_COSTS, COST_DOCS, type CostModel } from "./sim/cost-model.js";
 export type { ControllerResult, ClassResult, ExitTotals, FeatureStatus, PerInterrupt } from "./sim/runner.js";
 export type { CountsJson, LatencySummary, InterruptClass } from "./sim/metrics.js";
@@ -39,4 +43,5 @@ export { DIVERGENCES } from "./replay/divergences.js";
 export type { DivergenceRow, MatchContext, StepResult, TraceResult, Verdict, Check } from "./replay/types.js";
 export { parseTrace, readTrace, type Trace, type TraceMeta, type StepRecord } from "./replay/trace.js";
 export { renderHtmlReport, writeReport } from "./report/html.js";
-export { formatCompareTable } from "./report/table.js";
+export { formatCompareMarkdown, formatCompareTable, type TableOptions } from "./report/table.js";
+export { formatCompareCsv } from "./report/csv.js";

@@ -136,7 +136,7 @@ export function runInspect(plugins: PluginSet, opts: InspectOptions): InspectRep
   }
   const drivers = selectDrivers(plugins, opts.controllers ?? desc.controllers ?? undefined);
   const d = desc;
-  return { tool: "irqlab inspect", format: 1, controllers: drivers.map((c) => inspectOne(c, plugins, d)), notes: [...plugins.notes] };
+  return { tool: "irqlab inspect", format: 1, controllers: drivers.map((c) => inspectOne(c, plugins, d)), notes: [] };
 }
 
 /** Runs the workload on each controller and dumps the state the run ends in. */
@@ -158,7 +158,7 @@ function inspectRun(plugins: PluginSet, opts: InspectOptions): InspectReport {
     });
     return { id: c.id, label: c.label, arch: c.arch, state, ...(r.status === "failed" ? { error: r.error } : {}) };
   });
-  return { tool: "irqlab inspect", format: 1, controllers, notes: [...plugins.notes] };
+  return { tool: "irqlab inspect", format: 1, controllers, notes: [] };
 }
 
 export function formatInspect(r: InspectReport): string {

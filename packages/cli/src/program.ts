@@ -6,7 +6,7 @@
  * Exit codes: 0 ok, 1 the command failed (one line on stderr), 2 bad usage, 3 `replay`
  * found steps that disagree with QEMU.
  */
-import { readFileSync } from "node:fs";
+import { ARCHES, createVm, type Arch } from "@irqlab/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { COMMANDS, PROGRAM, type CommandDef, type OptionDef } from "./commands.js";
 import { effectiveWorkload, resolveCosts, runCompare } from "./compare.js";
@@ -14,9 +14,13 @@ import { CliError, EXIT_DISAGREEMENT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLi
 import { formatInspect, readVmDescription, runInspect } from "./inspect.js";
 import { loadPluginSet, type PluginSet } from "./plugins.js";
 import { sweepAction } from "./cluster/command.js";
+import { controllerNames } from "./scaffold/names.js";
+import { scaffoldController } from "./scaffold/scaffold.js";
+import { toolVersion } from "./version.js";
 import { prepareOutDir, writeReport } from "./report/html.js";
 import { NO_PROGRESS, progressBar } from "./report/progress.js";
-import { formatCompareTable } from "./report/table.js";
+import { formatCompareCsv } from "./report/csv.js";
+import { formatCompareMarkdown, formatCompareTable } from "./report/table.js";
 import { formatDivergences, formatReplay } from "./replay/format.js";
 import { divergenceRows, runReplay } from "./replay/replay.js";
 import { COST_DOCS, COST_KEYS, type CostModel } from "./sim/cost-model.js";
@@ -27,6 +31,10 @@ import { WORKLOAD_LIMITS } from "./workload/types.js";
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Width of the terminal stdout is, if it is one (tables wrap to it; 80 otherwise). */
+  readonly columns?: number;
+  /** The workspace plugins are discovered in (default: the CLI's own; tests point elsewhere). */
+  readonly workspace?: string;
   /** The stream the progress bar draws on (only if it is a terminal). */
   progressStream?: NodeJS.WriteStream;
 }
@@ -35,7 +43,33 @@ export const processIo: Io = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   progressStream: process.stderr,
+  get columns() {
+    return process.stdout.isTTY ? process.stdout.columns : undefined;
+  },
 };
+
+type Opts = Record<string, unknown>;
+
+/** The table width when stdout is not a terminal (and COLUMNS is not set). */
+export const DEFAULT_TABLE_WIDTH = 80;
+
+/** --width, else the terminal's columns, else $COLUMNS, else 80. */
+export function tableWidth(o: Opts, io: Io): number {
+  if (typeof o.width === "number") return o.width;
+  if (io.columns && io.columns > 0) return io.columns;
+  const env = Number(process.env.COLUMNS);
+  return Number.isInteger(env) && env > 0 ? env : DEFAULT_TABLE_WIDTH;
+}
+
+const FORMATS = ["table", "json", "csv", "markdown"] as const;
+type Format = (typeof FORMATS)[number];
+
+function outputFormat(o: Opts): Format {
+  const f = String(o.format ?? "table");
+  if (!(FORMATS as readonly string[]).includes(f)) throw new CliError(`--format ${f}: one of ${FORMATS.join(", ")}`, EXIT_USAGE);
+  if (o.json === true && f !== "json" && f !== "table") throw new CliError(`--json and --format ${f} contradict each other`, EXIT_USAGE);
+  return o.json === true ? "json" : (f as Format);
+}
 
 /**
  * `irqlab ... | head`: once the reader has gone, writes fail with EPIPE. That is not an
@@ -49,11 +83,7 @@ export function quietOnClosedPipe(stream: NodeJS.EventEmitter, exit: (code: numb
 }
 
 export function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string }).version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
+  return toolVersion();
 }
 
 // ---- option parsing (from the declarative tables) ------------------------------------
@@ -125,10 +155,10 @@ function wrap(text: string, width: number): string {
 
 // ---- actions -------------------------------------------------------------------------
 
-type Opts = Record<string, unknown>;
-
 async function plugins(o: Opts, io: Io): Promise<PluginSet> {
-  const set = await loadPluginSet({ extra: (o.plugin as string[] | undefined) ?? [] });
+  const set = await loadPluginSet({ extra: (o.plugin as string[] | undefined) ?? [], ...(io.workspace ? { workspace: io.workspace } : {}) });
+  // A plugin that was found but does not load is never skipped silently.
+  for (const e of set.errors) io.err(`irqlab: warning: ${e}\n`);
   if (o.verbose) for (const n of set.notes) io.err(`irqlab: note: ${n}\n`);
   return set;
 }
@@ -151,22 +181,27 @@ async function compareAction(o: Opts, io: Io): Promise<number> {
     return EXIT_OK;
   }
   // Bad workloads and options fail before the plugins are loaded.
+  const format = outputFormat(o);
   if (!o.listControllers) {
     effectiveWorkload({ workload: o.workload as string, seed: o.seed as number | undefined, duration: o.duration as number | undefined });
     resolveCosts(costs(o));
   }
   const set = await plugins(o, io);
   if (o.listControllers) {
-    if (set.drivers.length === 0) io.out("no controller registered (are the controller packages built? try --verbose)\n");
-    for (const p of set.plugins) {
-      for (const c of p.contributions) io.out(`${c.id.padEnd(10)} ${c.label.padEnd(24)} ${c.arch.padEnd(10)} ${p.specifier}\n`);
+    if (set.drivers.length === 0) io.out("no controller registered (are the controller packages built? run: pnpm build)\n");
+    const rows = set.plugins.flatMap((p) => p.contributions.map((c) => [c.id, c.label, c.arch, p.specifier]));
+    const w = [0, 1, 2].map((i) => Math.max(0, ...rows.map((r) => r[i].length)));
+    for (const r of rows) io.out(`${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padEnd(w[2])}  ${r[3]}\n`);
+    // Listing is where a plugin author looks first: a plugin that failed is an error here.
+    if (set.errors.length) {
+      io.err(`irqlab: ${set.errors.length} plugin(s) failed to load (see the warnings above)\n`);
+      return EXIT_FAILURE;
     }
     return EXIT_OK;
   }
   // A bad --out fails now, not after the simulation.
   if (typeof o.out === "string") prepareOutDir(o.out);
-  const json = o.json === true;
-  const progress = json || o.progress === false || !io.progressStream ? NO_PROGRESS : progressBar(io.progressStream);
+  const progress = format !== "table" || o.progress === false || !io.progressStream ? NO_PROGRESS : progressBar(io.progressStream);
   let report;
   try {
     report = runCompare(set, {
@@ -184,9 +219,12 @@ async function compareAction(o: Opts, io: Io): Promise<number> {
   }
   if (typeof o.out === "string") {
     const files = writeReport(o.out, report);
-    (json ? io.err : io.out)(`report written to ${files.html} and ${files.json}\n`);
+    (format === "table" ? io.out : io.err)(`report written to ${files.html} and ${files.json}\n`);
   }
-  io.out(json ? JSON.stringify(report, null, 2) + "\n" : formatCompareTable(report) + "\n");
+  if (format === "json") io.out(JSON.stringify(report, null, 2) + "\n");
+  else if (format === "csv") io.out(formatCompareCsv(report));
+  else if (format === "markdown") io.out(formatCompareMarkdown(report));
+  else io.out(formatCompareTable(report, { width: tableWidth(o, io) }) + "\n");
   const losing = report.controllers.filter((r) => r.counts.lost !== 0 || r.counts.unaccounted !== 0);
   if (losing.length) {
     io.err(`irqlab: ${losing.map((r) => `${r.label} lost ${r.counts.lost} interrupt(s)`).join("; ")}\n`);
@@ -232,6 +270,31 @@ async function inspectAction(file: string | undefined, o: Opts, io: Io): Promise
   return report.controllers.some((c) => c.error) ? EXIT_FAILURE : EXIT_OK;
 }
 
+async function newControllerAction(name: string, o: Opts, io: Io): Promise<number> {
+  const deviceType = o.deviceType as number;
+  const arch = o.arch as string;
+  const names = controllerNames(name);
+  // The new controller must be able to share VMs with the others: no type or id clash.
+  const set = await loadPluginSet(io.workspace ? { workspace: io.workspace } : {});
+  const clash = set.drivers.find((d) => d.id === names.id);
+  if (clash) throw new CliError(`a controller with id "${names.id}" is already registered (${clash.label}): choose another NAME`, EXIT_USAGE);
+  if ((ARCHES as readonly string[]).includes(arch)) {
+    const vm = createVm({ arch: arch as Arch, vcpus: 0, modules: [...(set.routing ? [set.routing.module] : []), ...set.modules] });
+    try {
+      if (vm.supportsDevice(deviceType)) {
+        throw new CliError(`device type ${deviceType} is already claimed on ${arch} by a registered plugin: pick another with --device-type`, EXIT_USAGE);
+      }
+    } finally {
+      vm.destroy();
+    }
+  }
+  const r = scaffoldController({ name, dir: o.dir as string | undefined, arch, deviceType, packageName: o.package as string | undefined });
+  io.out(`wrote ${r.packageName} (${r.mode === "workspace" ? "workspace package" : "standalone package"}, ${r.arch}, device type ${r.deviceType}) in ${r.dir}:\n`);
+  for (const f of r.files) io.out(`  ${f}\n`);
+  io.out(`next:\n${r.next.map((c) => `  ${c}\n`).join("")}`);
+  return EXIT_OK;
+}
+
 // ---- the program ---------------------------------------------------------------------
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -259,6 +322,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (def.name === "compare") code = await compareAction(o, io);
       else if (def.name === "sweep") code = await sweepAction(pos[0] as string, (pos[1] as string[] | undefined) ?? [], o, io);
       else if (def.name === "replay") code = await replayAction((pos[0] as string[] | undefined) ?? [], o, io);
+      else if (def.name === "new-controller") code = await newControllerAction(pos[0] as string, o, io);
       else code = await inspectAction(pos[0] as string | undefined, o, io);
       setExit(code);
     });

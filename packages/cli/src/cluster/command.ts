@@ -1,5 +1,5 @@
 /** `irqlab sweep plan | run | merge | status` (see commands.ts for the user's view). */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CliError, EXIT_OK, EXIT_USAGE } from "../errors.js";
 import { loadPluginSet } from "../plugins.js";
@@ -74,7 +74,15 @@ export async function sweepAction(action: string, paths: string[], o: Opts, io: 
             ? parseShard(o.shard)
             : { index: 0, count: 1 };
       const plan = readPlan(paths[0], version);
-      if (!existsSync(outDir)) throw new CliError(`results directory ${outDir} does not exist (create it on the shared volume first)`, EXIT_RETRY);
+      // A missing results directory is created when its parent exists; a missing parent (an
+      // unmounted shared volume, say) is a passing fault: retry.
+      if (!existsSync(outDir)) {
+        try {
+          mkdirSync(outDir);
+        } catch (e) {
+          throw new CliError(`cannot create the results directory ${outDir}: ${(e as Error).message}`, EXIT_RETRY);
+        }
+      }
       const r = await runShard({
         plan,
         planPath: paths[0],
@@ -111,7 +119,7 @@ export async function sweepAction(action: string, paths: string[], o: Opts, io: 
         io.out(statusBar(s, io.progressStream?.isTTY ? 40 : 20) + "\n");
         for (const f of s.failedCells.slice(0, 20)) io.out(`  failed #${f.index} ${f.controller}: ${f.error}\n`);
       }
-      return s.missing ? EXIT_INCOMPLETE : EXIT_OK;
+      return EXIT_OK;
     }
     default:
       throw new CliError(`sweep: unknown action "${action}" (plan, run, merge or status)`, EXIT_USAGE);

@@ -115,7 +115,7 @@ describe("shards as separate processes (what any batch engine does)", () => {
     expect(readFileSync(join(d, "m.jsonl"), "utf8")).toBe(readFileSync(join(d, "f.jsonl"), "utf8"));
   }, 60_000);
 
-  it("exit codes a retry policy can act on: wrong plan hash / version / shard = 65, missing results dir = 75", () => {
+  it("exit codes a retry policy can act on: wrong plan hash / version / shard = 65, results dir under a missing parent = 75", () => {
     const d = plan("codes", GRID);
     const p = join(d, "plan.json");
     const edited = join(d, "edited.json");
@@ -128,7 +128,8 @@ describe("shards as separate processes (what any batch engine does)", () => {
     expect(irqlab(["sweep", "run", other, "--out", join(d, "r")]).err).toMatch(/plan hash mismatch|made by irqlab/);
     expect(irqlab(["sweep", "run", p, "--shard", "3/3", "--out", join(d, "r")]).code).toBe(EXIT_NO_RETRY);
     expect(irqlab(["sweep", "run", p, "--shard-from-env", "JOB_COMPLETION_INDEX", "--out", join(d, "r")]).code).toBe(EXIT_NO_RETRY);
-    expect(irqlab(["sweep", "run", p, "--out", join(d, "nope")]).code).toBe(EXIT_RETRY);
+    expect(irqlab(["sweep", "run", p, "--out", join(d, "unmounted", "results")]).code).toBe(EXIT_RETRY);
+    expect(irqlab(["sweep", "run", p, "--shard", "0/9", "--out", join(d, "created")]).code).toBe(0);
     expect(irqlab(["sweep", "bogus"]).code).toBe(2);
   });
 

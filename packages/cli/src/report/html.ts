@@ -118,6 +118,7 @@ table.meta td{padding:2px 12px 2px 0}
 <tr><td>seed</td><td>${report.seed}</td></tr>
 <tr><td>costs (simulated ns)</td><td>${esc(Object.entries(report.cost).map(([k, v]) => `${k.replace(/Ns$/, "")} ${v}`).join(", "))}</td></tr>
 <tr><td>controllers</td><td>${esc(report.controllers.map((r) => `${r.label} (${r.id}, ${r.arch})`).join(", "))}</td></tr>
+<tr><td>irqlab version</td><td>${esc(report.version)}</td></tr>
 </table>
 <h2>Charts</h2>
 <div class="charts">${charts.join("\n")}</div>

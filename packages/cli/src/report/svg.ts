@@ -84,6 +84,11 @@ function legend(entries: readonly { name: string; color: string; dash?: string }
 
 const defaultFmt = (v: number): string => (Math.abs(v) >= 1000 ? v.toLocaleString("en-US", { maximumFractionDigits: 0 }) : String(Math.round(v * 100) / 100));
 
+/** Width of a value label in px (font-size 10 sans-serif, about 6 px per character). */
+const labelWidth = (text: string): number => text.length * 6;
+/** Height of one row of value labels. */
+const LABEL_ROW = 12;
+
 export function barChart(spec: BarChartSpec): string {
   const fmt = spec.format ?? defaultFmt;
   const plotW = W - M.left - M.right;
@@ -94,10 +99,20 @@ export function barChart(spec: BarChartSpec): string {
       ? spec.series.reduce((a, s) => a + (s.values[ci] ?? 0), 0)
       : Math.max(0, ...spec.series.map((s) => s.values[ci] ?? 0)),
   );
-  const scale = niceScale(Math.max(0, ...totals) * 1.08); // headroom for the value labels
-  const max = scale.max;
   const group = plotW / Math.max(1, n);
   const barW = spec.stacked ? group * 0.5 : (group * 0.7) / Math.max(1, spec.series.length);
+  // Value labels wider than their bar go above the group's tallest bar, one row per series
+  // (series 0 lowest), so no bar covers a label and no two labels overlap; the axis gets
+  // the headroom those rows need.
+  const stackedLabels =
+    !spec.stacked &&
+    spec.series.some((s) => s.values.some((v) => v !== null && v !== undefined && labelWidth(fmt(v)) > barW - 2));
+  const rows = spec.stacked ? 1 : stackedLabels ? spec.series.length : 1;
+  const room = rows * LABEL_ROW + 4;
+  const scale = niceScale((Math.max(0, ...totals) * plotH) / Math.max(1, plotH - room));
+  const max = scale.max;
+  const bars: string[] = [];
+  const labels: string[] = [];
   const parts: string[] = [];
   parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(spec.title)}</text>`);
   parts.push(axisTicks(scale, spec.axisFormat ? spec.axisFormat(scale.max) : fmt, plotH));
@@ -105,6 +120,7 @@ export function barChart(spec: BarChartSpec): string {
   spec.categories.forEach((cat, ci) => {
     const gx = M.left + ci * group;
     let stackY = M.top + plotH;
+    const groupTop = M.top + plotH - (plotH * totals[ci]) / max;
     spec.series.forEach((s, si) => {
       const v = s.values[ci];
       if (v === null || v === undefined) return;
@@ -114,22 +130,23 @@ export function barChart(spec: BarChartSpec): string {
       if (spec.stacked) {
         const x = gx + (group - barW) / 2;
         stackY -= h;
-        parts.push(`<rect x="${x.toFixed(1)}" y="${stackY.toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${color}">${title}</rect>`);
+        bars.push(`<rect x="${x.toFixed(1)}" y="${stackY.toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${color}">${title}</rect>`);
       } else {
         const x = gx + group * 0.15 + si * barW;
         const y = M.top + plotH - h;
-        parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${color}">${title}</rect>`);
-        // Labels wider than their bar alternate between two heights so neighbours do not overlap.
+        bars.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${color}">${title}</rect>`);
         const label = fmt(v);
-        const lift = label.length * 6 > barW - 2 && si % 2 === 1 ? 12 : 0;
-        parts.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${(y - 3 - lift).toFixed(1)}" text-anchor="middle" font-size="10">${esc(label)}</text>`);
+        const ly = stackedLabels ? groupTop - 3 - si * LABEL_ROW : y - 3;
+        labels.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${ly.toFixed(1)}" text-anchor="middle" font-size="10" class="value">${esc(label)}</text>`);
       }
     });
     if (spec.stacked) {
-      parts.push(`<text x="${(gx + group / 2).toFixed(1)}" y="${(stackY - 3).toFixed(1)}" text-anchor="middle" font-size="10">${esc(fmt(totals[ci]))}</text>`);
+      labels.push(`<text x="${(gx + group / 2).toFixed(1)}" y="${(stackY - 3).toFixed(1)}" text-anchor="middle" font-size="10" class="value">${esc(fmt(totals[ci]))}</text>`);
     }
     parts.push(`<text x="${(gx + group / 2).toFixed(1)}" y="${M.top + plotH + 16}" text-anchor="middle" font-size="11">${esc(cat)}</text>`);
   });
+  // Labels after every bar: drawn on top.
+  parts.push(...bars, ...labels);
   parts.push(legend(spec.series.map((s, i) => ({ name: s.name, color: PALETTE[i % PALETTE.length] }))));
   return svg(parts.join(""));
 }
