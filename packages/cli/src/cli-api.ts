@@ -11,20 +11,20 @@
  */
 import { loadPluginSet, type LoadOptions } from "./plugins.js";
 import { readVmDescription, runInspect, type InspectOptions, type InspectReport } from "./inspect.js";
-import { runReplay, type ReplayReport } from "./replay/replay.js";
+import { runReplay, type ReplayOptions, type ReplayReport } from "./replay/replay.js";
 
 export { compare, runCompare, loadWorkload, resolveCosts, effectiveWorkload } from "./compare.js";
 export type { CompareOptions, CompareReport } from "./compare.js";
-export { runReplay, replayTrace, divergenceRows } from "./replay/replay.js";
-export type { ReplayReport } from "./replay/replay.js";
+export { runReplay, replayTrace } from "./replay/replay.js";
+export type { ReplayOptions, ReplayReport } from "./replay/replay.js";
 export { runInspect, readVmDescription, validateVmDescription } from "./inspect.js";
 export type { InspectOptions, InspectReport, VmDescription } from "./inspect.js";
 export { loadPluginSet, pluginSetFrom } from "./plugins.js";
 export type { LoadOptions, PluginSet } from "./plugins.js";
 
 /** Replays trace files (or directories of traces) against the matching models. */
-export async function replay(paths: readonly string[], opts: { load?: LoadOptions } = {}): Promise<ReplayReport> {
-  return runReplay(paths, await loadPluginSet(opts.load));
+export async function replay(paths: readonly string[], opts: { load?: LoadOptions } & ReplayOptions = {}): Promise<ReplayReport> {
+  return runReplay(paths, await loadPluginSet(opts.load), { profile: opts.profile, explain: opts.explain });
 }
 
 /** Dumps each controller's state for a VM description file or a workload. */

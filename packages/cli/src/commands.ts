@@ -64,7 +64,8 @@ export const COMMANDS: readonly CommandDef[] = [
     args: [],
     options: [
       { flags: "-w, --workload <name|file>", description: "built-in workload (see --list-workloads) or workload JSON file (format: packages/cli/README.md)", defaultValue: "default", parse: "string" },
-      { flags: "-c, --controllers <list>", description: "comma-separated controller ids, e.g. xics,mpic-4.2 (see --list-controllers; default: all registered)", parse: "list" },
+      { flags: "-c, --controllers <list>", description: "comma-separated controller ids, e.g. xics,mpic-4.2 (see --list-controllers; default: all registered); id:profile runs that column in a behaviour profile, e.g. xics:kvm,xics:qemu-7.2", parse: "list" },
+      { flags: "--profile <name>", description: "behaviour profile of every column without its own: kvm (default) or qemu-7.2 (irqlab replay --list-quirks)", parse: "string" },
       { flags: "--seed <n>", description: "seed of the arrival generators, 0 to 4294967295 (overrides the workload's, which defaults to 1)", parse: "int" },
       { flags: "--duration <time>", description: 'simulated time during which events arrive, with a unit: "500us", "20ms", "1s" (overrides the workload\'s; at most 10s)', parse: "ns" },
       { flags: "--format <format>", description: "output: table (fits the terminal width, see --width), json (the results document, schema packages/cli/schemas/results.schema.json), csv (one row per controller, raw numbers) or markdown", defaultValue: "table", parse: "string" },
@@ -82,6 +83,7 @@ export const COMMANDS: readonly CommandDef[] = [
     examples: [
       { cmd: "irqlab compare", what: "the default workload on every controller" },
       { cmd: "irqlab compare -w ipi-storm -c xics,mpic-4.2", what: "a built-in workload on two controllers" },
+      { cmd: "irqlab compare -c xics:kvm,xics:qemu-7.2", what: "KVM's and QEMU 7.2's XICS side by side" },
       { cmd: "irqlab compare -w my-workload.json --json --deterministic", what: "your own workload, machine-readable" },
       { cmd: "irqlab compare --cost-hcall 300 --out report/", what: "cheaper hypercalls, HTML report with charts" },
     ],
@@ -90,18 +92,21 @@ export const COMMANDS: readonly CommandDef[] = [
     name: "replay",
     summary: "replay QEMU qtest traces against the matching irqlab model and compare step by step",
     details:
-      "Reads traces in the oracle format (shared/oracle/qemu/README.md): ppce500 -> MPIC 4.2 at 0xFE0040000, mpc8544ds -> MPIC 2.0 at 0xE0040000, pseries ic-mode=xics -> XICS (RTAS and the guest agent's hypercalls). Every step is reported as agree, divergence (a documented KVM vs QEMU 7.2 difference, with its spec reference), disagree, or n/a (nothing to compare). Traces of machines without a model are reported as such. A directory argument replays every *.jsonl file in it. Exits with status 3 if any step disagrees.",
+      "Reads traces in the oracle format (shared/oracle/qemu/README.md): ppce500 -> MPIC 4.2 at 0xFE0040000, mpc8544ds -> MPIC 2.0 at 0xE0040000, pseries ic-mode=xics -> XICS (RTAS and the guest agent's hypercalls), pseries ic-mode=xive -> XIVE native (ESB pages, the TIMA OS view, hypercalls; powernv9's XIVE is another device: its accesses are counted unmodelled). The model runs in the trace's behaviour profile (qemu-7.2 for QEMU traces: every known KVM-vs-QEMU difference is a quirk the profile switches on), so every compared step must agree. Every step is reported as agree, disagree, or n/a (nothing to compare). --explain also runs the kvm profile and names, per step where KVM differs, the quirks that explain it. Traces of machines without a model are reported as such; an unreadable or truncated trace fails without stopping the others; a trace with more than 5% unmodelled controller accesses fails. A directory argument replays every *.jsonl file in it. Exits with status 3 if any trace fails.",
     args: [{ name: "trace", description: "trace files (.jsonl) or directories of traces", variadic: true }],
     options: [
       { flags: "--json", description: "print the step results as JSON" },
       { flags: "--summary", description: "print only one summary line per trace" },
-      { flags: "--list-divergences", description: "print the table of documented KVM vs QEMU divergences and exit" },
+      { flags: "--profile <name>", description: "run the model in this behaviour profile instead of the trace's (kvm, qemu-7.2)", parse: "string" },
+      { flags: "--explain", description: "also run the kvm profile and name the quirk(s) behind each step where KVM differs" },
+      { flags: "--list-quirks", description: "print every quirk per controller (KVM's and the other side's reference) and the profiles, and exit" },
       ...PLUGIN_OPTIONS,
     ],
     examples: [
       { cmd: "irqlab replay ../shared/oracle/qemu/traces/mpic42_delivery.jsonl", what: "one trace, step by step" },
-      { cmd: "irqlab replay --summary ../shared/oracle/qemu/traces", what: "every trace, one line each" },
-      { cmd: "irqlab replay --list-divergences", what: "the documented divergences and their spec references" },
+      { cmd: "irqlab replay --summary packages/cli/src/replay/fixtures", what: "every trace of a directory, one line each" },
+      { cmd: "irqlab replay --explain ../shared/oracle/qemu/traces/mpic42_timers.jsonl", what: "which quirks make KVM differ from QEMU, step by step" },
+      { cmd: "irqlab replay --list-quirks", what: "the quirks and profiles the loaded plugins declare" },
     ],
   },
   {
@@ -114,6 +119,7 @@ export const COMMANDS: readonly CommandDef[] = [
       { flags: "-w, --workload <name|file>", description: "configure the sources of this workload instead of a description", parse: "string" },
       { flags: "--run", description: "with --workload: run the workload, then dump the state" },
       { flags: "-c, --controllers <list>", description: "comma-separated controller ids (default: the description's, else all)", parse: "list" },
+      { flags: "--profile <name>", description: "behaviour profile of the VMs: kvm (default) or qemu-7.2", parse: "string" },
       { flags: "--json", description: "print the states as JSON" },
       ...PLUGIN_OPTIONS,
     ],

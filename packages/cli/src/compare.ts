@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import type { GuestDriverContribution } from "@irqlab/core";
+import { profileCatalogue, type GuestDriverContribution } from "@irqlab/core";
 import { CliError } from "./errors.js";
 import { RESULTS_SCHEMA_ID, toolVersion } from "./version.js";
 import { loadPluginSet, selectDrivers, type LoadOptions, type PluginSet } from "./plugins.js";
@@ -20,8 +20,14 @@ import { parseWorkloadText, workloadToJson } from "./workload/validate.js";
 export interface CompareOptions {
   /** A built-in name, a path to a workload JSON file, or a Workload. Default: "default". */
   workload?: string | Workload;
-  /** Controller ids (GuestDriverContribution.id); default: every registered one. */
+  /**
+   * Controller ids (GuestDriverContribution.id); default: every registered one. `id:profile`
+   * runs that column in a behaviour profile ("xics:kvm", "xics:qemu-7.2"); the same id may
+   * then appear once per profile.
+   */
   controllers?: readonly string[];
+  /** Behaviour profile of every column without its own (core profile.ts; default "kvm"). */
+  profile?: string;
   /** Overrides the workload's seed. */
   seed?: number;
   /** Overrides the workload's duration (ns or "20ms"). */
@@ -104,7 +110,8 @@ export function effectiveWorkload(opts: CompareOptions): Workload {
 export function runCompare(plugins: PluginSet, opts: CompareOptions = {}): CompareReport {
   const w = effectiveWorkload(opts);
   const cost = resolveCosts(opts.cost);
-  const drivers = selectDrivers(plugins, opts.controllers);
+  const columns = profileColumns(plugins, opts.controllers, opts.profile);
+  const drivers = columns.map((c) => c.driver);
   if (!plugins.routing) {
     throw new CliError(
       `the routing package is not available (${[...plugins.errors, ...plugins.notes].find((n) => n.startsWith("routing")) ?? "not loaded"}); build it with: pnpm build`,
@@ -113,7 +120,7 @@ export function runCompare(plugins: PluginSet, opts: CompareOptions = {}): Compa
   const plan = planWorkload(w);
   const routing = plugins.routing;
   const results = drivers.map((c, i) =>
-    runController(c, { routing, modules: plugins.modulesFor(c) }, {
+    runController(c, { routing, modules: plugins.modulesFor(c), profile: columns[i].profile }, {
       workload: w,
       plan,
       cost,
@@ -121,6 +128,10 @@ export function runCompare(plugins: PluginSet, opts: CompareOptions = {}): Compa
       onProgress: opts.onProgress ? (f) => opts.onProgress!(c, i, drivers.length, f) : undefined,
     }),
   );
+  columns.forEach((col, i) => {
+    // A column run in a named profile says so in its label ("XICS [qemu-7.2]").
+    if (col.profile !== undefined) results[i] = { ...results[i], id: `${results[i].id}:${col.profile}`, label: `${results[i].label} [${col.profile}]` };
+  });
   if (opts.deterministic) for (const r of results) delete r.host;
   return {
     $schema: RESULTS_SCHEMA_ID,
@@ -142,4 +153,29 @@ export async function compare(opts: CompareOptions & { load?: LoadOptions } = {}
   resolveCosts(opts.cost);
   const plugins = await loadPluginSet(opts.load);
   return runCompare(plugins, opts);
+}
+
+/** `-c id[:profile],...` and `--profile`: the columns to run, each with its profile. */
+function profileColumns(
+  plugins: PluginSet,
+  ids: readonly string[] | undefined,
+  profile: string | undefined,
+): { driver: GuestDriverContribution; profile: string | undefined }[] {
+  const catalogue = profileCatalogue([...(plugins.routing ? [plugins.routing.module] : []), ...plugins.modules]);
+  const check = (p: string | undefined): string | undefined => {
+    if (p !== undefined && !catalogue.profile(p)) {
+      throw new CliError(`unknown profile "${p}" (known: ${catalogue.profiles.map((x) => x.name).join(", ")})`, 2);
+    }
+    return p;
+  };
+  if (!ids || ids.length === 0) return selectDrivers(plugins, ids).map((driver) => ({ driver, profile: check(profile) }));
+  const out: { driver: GuestDriverContribution; profile: string | undefined }[] = [];
+  for (const entry of ids) {
+    const colon = entry.lastIndexOf(":");
+    const id = colon > 0 ? entry.slice(0, colon) : entry;
+    const p = check(colon > 0 ? entry.slice(colon + 1) : profile);
+    const [driver] = selectDrivers(plugins, [id]);
+    if (!out.some((c) => c.driver === driver && c.profile === p)) out.push({ driver, profile: p });
+  }
+  return out;
 }

@@ -9,7 +9,7 @@
  *             arrivals on the SimClock ──eventfd.write──┘      vCPU line ──> driver.service()
  *             metrics (raised / delivered / coalesced / lost, exits, latency) ──> table, JSON, HTML
  *   replay:   QEMU qtest trace ──> machine adapter (MPIC 4.2 / 2.0, XICS) ──> step verdicts
- *             (agree | documented divergence | disagree | n/a)
+ *             in the trace's behaviour profile (qemu-7.2): agree | disagree | n/a
  *   inspect:  VM description or workload ──> each controller's dumpState()
  *   new-controller NAME ──> a working plugin package from the toy8 templates (scaffold/)
  *
@@ -39,8 +39,7 @@ export { BUILTIN_WORKLOADS, builtinWorkload } from "./workload/builtins.js";
 export { parseWorkloadText, validateWorkload, workloadToJson } from "./workload/validate.js";
 export { FieldError } from "./workload/fields.js";
 export type { Workload, DeviceSpec, IpiSpec, DeviceKind, ArrivalLaw, IpiPattern } from "./workload/types.js";
-export { DIVERGENCES } from "./replay/divergences.js";
-export type { DivergenceRow, MatchContext, StepResult, TraceResult, Verdict, Check } from "./replay/types.js";
+export type { StepResult, TraceResult, Verdict, Check } from "./replay/types.js";
 export { parseTrace, readTrace, type Trace, type TraceMeta, type StepRecord } from "./replay/trace.js";
 export { renderHtmlReport, writeReport } from "./report/html.js";
 export { formatCompareMarkdown, formatCompareTable, type TableOptions } from "./report/table.js";

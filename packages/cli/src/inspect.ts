@@ -8,7 +8,7 @@
  *     "raise": [0, 1] }
  */
 import { readFileSync } from "node:fs";
-import { KVM_IRQ_ROUTING_IRQCHIP, createVm, type GuestDriver, type GuestDriverContribution, type HasDumpState } from "@irqlab/core";
+import { KVM_IRQ_ROUTING_IRQCHIP, createVm, profileCatalogue, type GuestDriver, type GuestDriverContribution, type HasDumpState } from "@irqlab/core";
 import { effectiveWorkload, resolveCosts, type CompareOptions } from "./compare.js";
 import { CliError } from "./errors.js";
 import { selectDrivers, type PluginSet } from "./plugins.js";
@@ -80,10 +80,10 @@ function dumpOf(driver: GuestDriver): string | null {
   return typeof b.dumpState === "function" ? b.dumpState() : null;
 }
 
-function inspectOne(c: GuestDriverContribution, plugins: PluginSet, desc: VmDescription): InspectedController {
+function inspectOne(c: GuestDriverContribution, plugins: PluginSet, desc: VmDescription, profile?: string): InspectedController {
   const base = { id: c.id, label: c.label, arch: c.arch };
   const routing = plugins.routing;
-  const vm = createVm({ arch: c.arch, vcpus: desc.vcpus, modules: [...(routing ? [routing.module] : []), ...plugins.modulesFor(c)] });
+  const vm = createVm({ arch: c.arch, vcpus: desc.vcpus, profile, modules: [...(routing ? [routing.module] : []), ...plugins.modulesFor(c)] });
   try {
     const driver = c.attach(vm);
     const routes = desc.sources.map((s, index) => driver.configureSource({ index, ...s }));
@@ -121,9 +121,15 @@ export interface InspectOptions {
   /** With a workload: run it first (the state is dumped at the end of the run). */
   run?: boolean;
   controllers?: readonly string[];
+  /** Behaviour profile of every VM (core profile.ts; default "kvm"). */
+  profile?: string;
 }
 
 export function runInspect(plugins: PluginSet, opts: InspectOptions): InspectReport {
+  if (opts.profile !== undefined) {
+    const catalogue = profileCatalogue([...(plugins.routing ? [plugins.routing.module] : []), ...plugins.modules]);
+    if (!catalogue.profile(opts.profile)) throw new CliError(`unknown profile "${opts.profile}" (known: ${catalogue.profiles.map((p) => p.name).join(", ")})`, 2);
+  }
   let desc = opts.description;
   if (!desc && opts.workload === undefined) throw new CliError("inspect needs a VM description file or --workload", 2);
   if (opts.workload !== undefined && opts.run) {
@@ -136,7 +142,7 @@ export function runInspect(plugins: PluginSet, opts: InspectOptions): InspectRep
   }
   const drivers = selectDrivers(plugins, opts.controllers ?? desc.controllers ?? undefined);
   const d = desc;
-  return { tool: "irqlab inspect", format: 1, controllers: drivers.map((c) => inspectOne(c, plugins, d)), notes: [] };
+  return { tool: "irqlab inspect", format: 1, controllers: drivers.map((c) => inspectOne(c, plugins, d, opts.profile)), notes: [] };
 }
 
 /** Runs the workload on each controller and dumps the state the run ends in. */
@@ -148,7 +154,7 @@ function inspectRun(plugins: PluginSet, opts: InspectOptions): InspectReport {
   const drivers = selectDrivers(plugins, opts.controllers);
   const controllers = drivers.map((c): InspectedController => {
     let state: string | null = null;
-    const r = runController(c, { routing: plugins.routing!, modules: plugins.modulesFor(c) }, {
+    const r = runController(c, { routing: plugins.routing!, modules: plugins.modulesFor(c), profile: opts.profile }, {
       workload: w,
       plan,
       cost,

@@ -65,7 +65,7 @@ export interface RoutingLib {
 export interface LoadedPlugin {
   readonly specifier: string;
   readonly module: ContainerModule;
-  /** The package's other exports (e.g. QEMU_DIVERGENCES, read by `irqlab replay`). */
+  /** The package's other exports (available to commands that read plugin data). */
   readonly exports?: Readonly<Record<string, unknown>>;
   readonly contributions: readonly GuestDriverContribution[];
 }

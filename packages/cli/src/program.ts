@@ -19,10 +19,11 @@ import { scaffoldController } from "./scaffold/scaffold.js";
 import { toolVersion } from "./version.js";
 import { prepareOutDir, writeReport } from "./report/html.js";
 import { NO_PROGRESS, progressBar } from "./report/progress.js";
+import { profileCatalogue } from "@irqlab/core";
 import { formatCompareCsv } from "./report/csv.js";
 import { formatCompareMarkdown, formatCompareTable } from "./report/table.js";
-import { formatDivergences, formatReplay } from "./replay/format.js";
-import { divergenceRows, runReplay } from "./replay/replay.js";
+import { formatQuirks, formatReplay } from "./replay/format.js";
+import { runReplay } from "./replay/replay.js";
 import { COST_DOCS, COST_KEYS, type CostModel } from "./sim/cost-model.js";
 import { BUILTIN_WORKLOADS, builtinWorkload } from "./workload/builtins.js";
 import { FieldError, duration, formatNs } from "./workload/fields.js";
@@ -207,6 +208,7 @@ async function compareAction(o: Opts, io: Io): Promise<number> {
     report = runCompare(set, {
       workload: o.workload as string,
       controllers: o.controllers as string[] | undefined,
+      profile: o.profile as string | undefined,
       seed: o.seed as number | undefined,
       duration: o.duration as number | undefined,
       cost: costs(o),
@@ -235,20 +237,26 @@ async function compareAction(o: Opts, io: Io): Promise<number> {
 
 async function replayAction(traces: string[], o: Opts, io: Io): Promise<number> {
   const set = await plugins(o, io);
-  if (o.listDivergences) {
-    io.out(formatDivergences(divergenceRows(set)) + "\n");
+  if (o.listQuirks) {
+    io.out(formatQuirks(profileCatalogue([...(set.routing ? [set.routing.module] : []), ...set.modules])) + "\n");
     return EXIT_OK;
   }
-  if (traces.length === 0) throw new CliError("replay needs at least one trace file or directory (or --list-divergences)", EXIT_USAGE);
-  const report = runReplay(traces, set);
-  io.out(o.json ? JSON.stringify(report, null, 2) + "\n" : formatReplay(report, { summary: o.summary === true }) + "\n");
+  if (traces.length === 0) throw new CliError("replay needs at least one trace file or directory (or --list-quirks)", EXIT_USAGE);
+  const catalogue = profileCatalogue([...(set.routing ? [set.routing.module] : []), ...set.modules]);
+  if (o.profile !== undefined) {
+    if (!catalogue.profile(String(o.profile))) {
+      throw new CliError(`unknown profile ${JSON.stringify(o.profile)} (known: ${catalogue.profiles.map((p) => p.name).join(", ")})`, EXIT_USAGE);
+    }
+  }
+  const report = runReplay(traces, set, { profile: o.profile as string | undefined, explain: o.explain === true });
+  io.out(o.json ? JSON.stringify(report, null, 2) + "\n" : formatReplay(report, { summary: o.summary === true, catalogue }) + "\n");
   const unavailable = report.traces.filter((t) => t.status === "model-unavailable");
   if (unavailable.length) {
     io.err(`irqlab: no model available for ${unavailable.map((t) => `${t.scenario} (${t.reason})`).join("; ")}\n`);
     return EXIT_FAILURE;
   }
-  if (report.totals.disagree) {
-    io.err(`irqlab: ${report.totals.disagree} step(s) disagree with QEMU and are not documented divergences\n`);
+  if (report.totals.failedTraces) {
+    io.err(`irqlab: ${report.totals.failedTraces} trace(s) failed (${report.totals.disagree} step(s) disagree)\n`);
     return EXIT_DISAGREEMENT;
   }
   return EXIT_OK;
@@ -265,6 +273,7 @@ async function inspectAction(file: string | undefined, o: Opts, io: Io): Promise
     workload: o.workload as string | undefined,
     run: o.run === true,
     controllers: o.controllers as string[] | undefined,
+    profile: o.profile as string | undefined,
   });
   io.out(o.json ? JSON.stringify(report, null, 2) + "\n" : formatInspect(report) + "\n");
   return report.controllers.some((c) => c.error) ? EXIT_FAILURE : EXIT_OK;

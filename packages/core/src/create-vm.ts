@@ -15,6 +15,7 @@ import { HcallTable, RtasTable } from "./guest-calls.js";
 import { AckNotifiers, IrqChipRegistry } from "./irqchip.js";
 import { Errno, fail } from "./kvm-error.js";
 import { MmioBus } from "./mmio-bus.js";
+import { QuirksToken, catalogueOf, type ProfileOption } from "./profile.js";
 import {
   AckNotifiersToken,
   ClockToken,
@@ -45,6 +46,11 @@ export interface CreateVmOptions {
   memorySize?: number;
   /** The owning process (default: Process.current()). */
   process?: Process;
+  /**
+   * Behaviour profile (profile.ts): a name a plugin declares ("qemu-7.2"), or an explicit
+   * quirk set; default "kvm" (no quirk). Unknown names are EINVAL.
+   */
+  profile?: ProfileOption;
 }
 
 export const MAX_VCPUS = 1024;
@@ -97,6 +103,7 @@ export function createVm(options: CreateVmOptions): Vm {
   container.bind(VmOptions).toConstantValue(vmOptions);
   container.bind(ContainerToken).toConstantValue(container);
   container.load(coreModule, ...(options.modules ?? []));
+  container.bind(QuirksToken).toConstantValue(catalogueOf(container).resolve(options.profile));
   const vm = container.get(Vm);
   // Extensions (routing ...) attach now: they subscribe to ack notifiers and chip changes.
   if (container.isBound(VmExtension)) {

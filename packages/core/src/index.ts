@@ -44,6 +44,7 @@ export * from "./guest-driver.js";
 export * from "./tokens.js";
 export * from "./vm.js";
 export * from "./create-vm.js";
+export * from "./profile.js";
 /** One copy of inversify for every plugin (pattern 16). */
 export { ContainerModule, injectable, inject, multiInject, optional, Container } from "inversify";
 export type { ServiceIdentifier } from "inversify";

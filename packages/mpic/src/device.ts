@@ -6,6 +6,7 @@
 import {
   Errno,
   fail,
+  quirksOf,
   UapiView,
   type DeviceAttr,
   type DeviceBackend,
@@ -31,6 +32,7 @@ import { MpicIrqChip } from "./irqchip.js";
 import { MpicMmioRegion } from "./mmio.js";
 import { modelForType, type MpicModel } from "./model.js";
 import { OpenPic, type CriticalOutputMode } from "./openpic.js";
+import { MpicQuirkSet } from "./quirks.js";
 import { NOT_HANDLED, readRegister, writeRegister } from "./register-map.js";
 import { emit } from "./trace.js";
 
@@ -70,7 +72,7 @@ export class MpicDevice implements DeviceBackend, HasDumpState, HasCounters {
     readonly model: MpicModel,
     readonly kvmDevice: KvmDevice,
   ) {
-    this.pic = new OpenPic(model, vm.tracer);
+    this.pic = new OpenPic(model, vm.tracer, MpicQuirkSet.from(quirksOf(vm)));
     this.chip = new MpicIrqChip(this.pic);
     this.region = new MpicMmioRegion(this.pic, this, vm.exitStats, vm.endian);
     const chip = this.chip;

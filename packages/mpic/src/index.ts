@@ -149,16 +149,7 @@ export {
   type MpicSnapshot,
   type SaveOptions,
 } from "./snapshot.js";
-export {
-  QEMU_DIVERGENCES,
-  QEMU_MPIC_BOARDS,
-  findQemuDivergence,
-  setUpMpicForQemuReplay,
-  type QemuDivergence,
-  type DivergenceField,
-  type ReplaySetup,
-  type ReplayMpic,
-} from "./divergences.js";
+export { MPIC_QUIRK, MPIC_QUIRKS, MPIC_PROFILES, MpicQuirkSet } from "./quirks.js";
 export type { OpenPic } from "./openpic.js";
 export type { IrqQueues } from "./irq-queue.js";
 export type { MpicMmioRegion } from "./mmio.js";

@@ -12,7 +12,7 @@ import {
   type MsiMessage,
   type RoutingEntry,
 } from "@irqlab/core";
-import { MAX_SRC } from "./constants.js";
+import { MAX_IRQ, MAX_SRC } from "./constants.js";
 import type { OpenPic } from "./openpic.js";
 
 export const MPIC_IRQCHIP_INDEX = 0;
@@ -20,12 +20,15 @@ export const MPIC_IRQCHIP_INDEX = 0;
 export class MpicIrqChip implements IrqChip {
   readonly name = "mpic";
   readonly index = MPIC_IRQCHIP_INDEX;
-  readonly pins = MAX_SRC;
+  /** 256 SRC pins; 264 with quirk ipiTimerInputs (QEMU's IPI and timer inputs). */
+  readonly pins: number;
   readonly routeTypes: readonly number[] = [KVM_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_MSI];
   /** mpic_create installs an empty routing table (mpic_set_default_irq_routing). */
   readonly resetsRouting = true;
 
-  constructor(private readonly opp: OpenPic) {}
+  constructor(private readonly opp: OpenPic) {
+    this.pins = opp.quirks.ipiTimerInputs ? MAX_IRQ : MAX_SRC;
+  }
 
   /**
    * mpic_set_irq: the level goes to the source unchanged (any int; the irq source id is
@@ -46,7 +49,7 @@ export class MpicIrqChip implements IrqChip {
   validateRoute(entry: RoutingEntry): void {
     if (entry.type === KVM_IRQ_ROUTING_IRQCHIP) {
       const pin = (entry as { pin: number }).pin;
-      if (!(pin >>> 0 < MAX_SRC)) fail(Errno.EINVAL, `MPIC route pin ${pin} (must be < ${MAX_SRC})`);
+      if (!(pin >>> 0 < this.pins)) fail(Errno.EINVAL, `MPIC route pin ${pin} (must be < ${this.pins})`);
       return;
     }
     if (entry.type === KVM_IRQ_ROUTING_MSI) return;

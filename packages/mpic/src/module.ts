@@ -10,10 +10,12 @@ import {
   KVM_CAP_IRQ_MPIC,
   KVM_DEV_TYPE_FSL_MPIC_20,
   KVM_DEV_TYPE_FSL_MPIC_42,
+  ProfileContribution,
   type DeviceCreateContext,
 } from "@irqlab/core";
 import { MpicDevice } from "./device.js";
 import { mpic20GuestDriver, mpic42GuestDriver } from "./guest-driver.js";
+import { MPIC_PROFILES } from "./quirks.js";
 import { mpicVcpuCap } from "./vcpu-connect.js";
 
 export const mpicDeviceContribution: DeviceContribution = {
@@ -29,6 +31,7 @@ export const mpicModule = new ContainerModule(({ bind }) => {
   bind<DeviceContribution>(DeviceContribution).toConstantValue(mpicDeviceContribution);
   bind<GuestDriverContribution>(GuestDriverContribution).toConstantValue(mpic20GuestDriver);
   bind<GuestDriverContribution>(GuestDriverContribution).toConstantValue(mpic42GuestDriver);
+  bind<ProfileContribution>(ProfileContribution).toConstantValue(MPIC_PROFILES);
 });
 
 export default mpicModule;

@@ -16,6 +16,7 @@ import {
   GCR_RESET,
   IRQ_IPI0,
   IRQ_MSI0,
+  IRQ_TIM0,
   IVPR_ACTIVITY,
   IVPR_MASK,
   IVPR_MODE,
@@ -40,6 +41,7 @@ import {
 } from "./constants.js";
 import { IrqQueues } from "./irq-queue.js";
 import type { MpicModel } from "./model.js";
+import { MpicQuirkSet } from "./quirks.js";
 import { idrWrite, ilrWrite, ivprWrite, SourceKind, sourceKind, sourceName } from "./source.js";
 import { emit } from "./trace.js";
 
@@ -111,6 +113,8 @@ export class OpenPic {
   constructor(
     readonly model: MpicModel,
     readonly tracer: Tracer,
+    /** Behaviour-profile switches (quirks.ts); all off = KVM. */
+    readonly quirks: MpicQuirkSet = new MpicQuirkSet(),
   ) {
     for (let i = 0; i < MAX_IRQ; i++) {
       const k = sourceKind(i);
@@ -128,7 +132,7 @@ export class OpenPic {
     if (v === null) return;
     if (this.tracer.enabled) emit(this.tracer, "mpic.cpu.raise", { cpu, output });
     if (output !== OUTPUT_INT) {
-      if (this.criticalOutputs === "vcpu-lines") {
+      if (this.criticalOutputs === "vcpu-lines" || this.quirks.criticalOutputs) {
         if (output === OUTPUT_CINT) v.crit.set(true);
         else if (output === OUTPUT_MCP) v.mcheck.set(true);
       }
@@ -143,7 +147,7 @@ export class OpenPic {
     if (v === null) return;
     if (this.tracer.enabled) emit(this.tracer, "mpic.cpu.lower", { cpu, output });
     if (output !== OUTPUT_INT) {
-      if (this.criticalOutputs === "vcpu-lines") {
+      if (this.criticalOutputs === "vcpu-lines" || this.quirks.criticalOutputs) {
         if (output === OUTPUT_CINT) v.crit.set(false);
         else if (output === OUTPUT_MCP) v.mcheck.set(false);
       }
@@ -267,7 +271,8 @@ export class OpenPic {
       this.pending[irq] = 0;
       this.raised.reset(cpu, irq);
     }
-    if (irq >= IRQ_IPI0 && irq < IRQ_IPI0 + MAX_IPI) {
+    // Quirk timerMulticast: QEMU 7.2 re-triggers timers on the remaining CPUs as IPIs.
+    if ((irq >= IRQ_IPI0 && irq < IRQ_IPI0 + MAX_IPI) || (this.quirks.timerMulticast && irq >= IRQ_TIM0 && irq < IRQ_TIM0 + MAX_TMR)) {
       this.destmask[irq] = (this.destmask[irq] & ~(1 << cpu)) >>> 0;
       if (this.destmask[irq] !== 0 && this.level[irq] === 0) {
         // trigger on the CPUs that have not taken it yet, then set A again
@@ -367,7 +372,10 @@ export class OpenPic {
   }
 
   writeIlr(irq: number, value: number): void {
-    if (this.model.ilr) this.output[irq] = ilrWrite(value);
+    if (!this.model.ilr) return;
+    const out = ilrWrite(value);
+    // Quirk ilrUnsupported: an INTTGT other than INT/CINT/MCP means INT (and reads back 0).
+    this.output[irq] = this.quirks.ilrUnsupported && out > OUTPUT_MCP ? OUTPUT_INT : out;
   }
 
   writeGcr(value: number): void {
@@ -386,6 +394,16 @@ export class OpenPic {
 
   /** GTBCR write: only the toggle-bit side effect (counting is not emulated, §3.2). */
   writeTbcr(n: number, value: number): void {
+    if (this.quirks.timerCounting) {
+      // Quirk timerCounting: CI 1->0 loads the count from the base (a zero base is not
+      // started), CI 0->1 keeps only the toggle bit of the (frozen) count.
+      const wasInhibited = (this.tbcr[n] & TBCR_CI) !== 0;
+      const inhibited = (value & TBCR_CI) !== 0;
+      if (wasInhibited && !inhibited && (value & ~TBCR_CI) !== 0) this.tccr[n] = (value & ~TBCR_CI) >>> 0;
+      else if (!wasInhibited && inhibited) this.tccr[n] = (this.tccr[n] & TCCR_TOG) >>> 0;
+      this.tbcr[n] = value >>> 0;
+      return;
+    }
     if ((this.tccr[n] & TCCR_TOG) !== 0 && (value & TBCR_CI) === 0 && (this.tbcr[n] & TBCR_CI) !== 0) {
       this.tccr[n] = (this.tccr[n] & ~TCCR_TOG) >>> 0;
     }
@@ -418,7 +436,8 @@ export class OpenPic {
           this.ivpr[i] = (this.ivpr[i] | IVPR_POLARITY) >>> 0;
           break;
       }
-      this.writeIdr(i, 1);
+      // Quirk ipiDestinationReset: the IPIs start with no destination.
+      this.writeIdr(i, this.quirks.ipiDestinationReset && i >= IRQ_IPI0 && i < IRQ_IPI0 + MAX_IPI ? 0 : 1);
     }
     for (let c = 0; c < MAX_CPU; c++) {
       this.ctpr[c] = 15;

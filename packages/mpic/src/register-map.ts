@@ -123,8 +123,10 @@ function globalWrite(opp: OpenPic, a: number, v: number, cpu: number): number {
     case 0x1020:
       opp.writeGcr(v);
       return 0;
-    case 0x1090: // PIR: CPU core reset belongs to userspace
-      return NOT_HANDLED;
+    case 0x1090: // PIR: CPU core reset belongs to userspace (quirk pirHandled: stored)
+      if (!opp.quirks.pirHandled) return NOT_HANDLED;
+      opp.pir = v;
+      return 0;
     case 0x10a0:
     case 0x10b0:
     case 0x10c0:
@@ -145,6 +147,8 @@ function globalWrite(opp: OpenPic, a: number, v: number, cpu: number): number {
 function timerRead(opp: OpenPic, r: number): number {
   if ((r & 0xf) !== 0) return ALL_ONES;
   if (r === 0) return opp.tfrr;
+  // Quirk timerDecode: reads use the architected offsets, as writes do.
+  if (opp.quirks.timerDecode) r += TMR_START;
   const idx = (r >>> 6) & 3;
   switch (r & 0x30) {
     case 0x00:
@@ -222,6 +226,7 @@ function sourceWrite(opp: OpenPic, r: number, v: number): number {
 /** openpic_cpu_read_internal: `a` is the offset inside the block (only bits 4..11 matter). */
 export function cpuRead(opp: OpenPic, a: number, cpu: number): number {
   if (cpu < 0) return ALL_ONES;
+  if (opp.quirks.absentCpu && cpu >= opp.nbCpus) return ALL_ONES;
   if ((a & 0xf) !== 0) return ALL_ONES;
   switch (a & 0xff0) {
     case 0x80:
@@ -239,6 +244,7 @@ export function cpuRead(opp: OpenPic, a: number, cpu: number): number {
 
 export function cpuWrite(opp: OpenPic, a: number, v: number, cpu: number): number {
   if (cpu < 0) return 0;
+  if (opp.quirks.absentCpu && cpu >= opp.nbCpus) return 0;
   if ((a & 0xf) !== 0) return 0;
   switch (a & 0xff0) {
     case 0x40:
@@ -262,7 +268,7 @@ export function cpuWrite(opp: OpenPic, a: number, v: number, cpu: number): numbe
 // ---------------------------------------------------------------- MSI block
 
 function msiRead(opp: OpenPic, r: number): number {
-  if ((r & 0xf) !== 0) return NOT_HANDLED;
+  if ((r & 0xf) !== 0) return opp.quirks.msiMisaligned ? ALL_ONES : NOT_HANDLED;
   if (r <= 0x70) return opp.readMsir(r >>> 4);
   if (r === 0x120) return opp.readMsisr();
   return 0;

@@ -90,3 +90,4 @@ export { XicsGuestDriver, xicsGuestDriverContribution } from "./guest-driver.js"
 export { saveXics, restoreXics, checkXicsSnapshot, XICS_SNAPSHOT_FORMAT, XICS_SNAPSHOT_VERSION, type XicsSnapshot } from "./snapshot.js";
 export { XicsCounters, type XicsEvents } from "./trace.js";
 export { dumpXicsState } from "./dump.js";
+export { XICS_QUIRK, XICS_QUIRKS, XICS_PROFILES, XicsQuirkSet } from "./quirks.js";

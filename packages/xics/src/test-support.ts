@@ -4,7 +4,7 @@
  * model state for "nothing changed" properties.
  */
 import fc from "fast-check";
-import { createVm, encodeU64, decodeU64, errnoOf, KVM_CAP_IRQ_XICS, type ContainerModule, type DeviceHandle, type Vcpu, type Vm } from "@irqlab/core";
+import { createVm, encodeU64, decodeU64, errnoOf, KVM_CAP_IRQ_XICS, type ContainerModule, type DeviceHandle, type ProfileOption, type Vcpu, type Vm } from "@irqlab/core";
 import xicsModule, {
   KVM_DEV_XICS_GRP_SOURCES,
   KVM_REG_PPC_ICP_STATE,
@@ -28,8 +28,8 @@ export interface XicsFixture {
 }
 
 /** A ppc64 VM with `vcpus` vCPUs, the XICS device, and vCPU i connected as server `servers[i]` (default i). */
-export function xicsVm(vcpus = 2, opts: { servers?: (number | null)[]; modules?: ContainerModule[] } = {}): XicsFixture {
-  const vm = createVm({ arch: "ppc64", vcpus, modules: [...(opts.modules ?? []), xicsModule] });
+export function xicsVm(vcpus = 2, opts: { servers?: (number | null)[]; modules?: ContainerModule[]; profile?: ProfileOption } = {}): XicsFixture {
+  const vm = createVm({ arch: "ppc64", vcpus, profile: opts.profile, modules: [...(opts.modules ?? []), xicsModule] });
   const dev = vm.createDevice(3);
   vm.vcpus.forEach((v, i) => {
     const s = opts.servers ? opts.servers[i] : i;

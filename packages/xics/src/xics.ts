@@ -15,7 +15,7 @@
  * Guest-facing methods return PAPR / RTAS status and never throw; the attribute and
  * ONE_REG methods throw KvmError with KVM's errno.
  */
-import { Errno, UapiView, fail, type AckNotifiers, type IrqChip, type Tracer, type UserPtr, type Vcpu, type Vm } from "@irqlab/core";
+import { Errno, UapiView, fail, quirksOf, type AckNotifiers, type IrqChip, type Tracer, type UserPtr, type Vcpu, type Vm } from "@irqlab/core";
 import {
   H_PARAMETER,
   H_SUCCESS,
@@ -45,6 +45,8 @@ import {
   icpUpCppr,
   u64Magnitude,
 } from "./icp-state.js";
+import { qemuDeliver, qemuEoiLsi, qemuIcpResend, qemuLsiPending, qemuResendLsi, qemuSetCppr, qemuSetLsi, qemuSetMfrr } from "./qemu-rules.js";
+import { XicsQuirkSet } from "./quirks.js";
 import { PQ_UNCHANGED, normaliseLevel, pqEoi, pqTrigger } from "./source-pq.js";
 import { decodeSourceWord, encodeSourceWord } from "./source-word.js";
 import { XicsCounters, emit } from "./trace.js";
@@ -66,9 +68,13 @@ export class Xics {
   private readonly tracer: Tracer;
   private readonly acks: AckNotifiers;
 
+  /** Behaviour-profile switches (quirks.ts); all off = KVM. */
+  readonly quirks: XicsQuirkSet;
+
   constructor(readonly vm: Vm) {
     this.tracer = vm.tracer;
     this.acks = vm.ackNotifiers;
+    this.quirks = XicsQuirkSet.from(quirksOf(vm));
   }
 
   // ---------------------------------------------------------------- vCPUs and servers
@@ -129,6 +135,20 @@ export class Xics {
     const f = b.flags[i];
     if (!(f & SRC_EXISTS)) return -Errno.EINVAL;
     const l = normaliseLevel(level);
+    if (this.quirks.lsiAssertedSent && f & SRC_LSI) {
+      // Quirk: QEMU's LSI state (ASSERTED/SENT) instead of P/Q.
+      this.counters.triggers++;
+      qemuSetLsi(this, irq >>> 0, l);
+      return 0;
+    }
+    if (this.quirks.msiNoCoalescing && !(f & SRC_LSI)) {
+      // Quirk: every MSI trigger is sent (QEMU set_irq_msi), no P/Q state.
+      if (l !== 0) {
+        this.counters.triggers++;
+        this.deliver(null, irq >>> 0, false);
+      }
+      return 0;
+    }
     const pq = pqTrigger(b.pq[i], (f & SRC_LSI) !== 0, l);
     if (pq === PQ_UNCHANGED) {
       if (l !== 0) this.counters.coalesced++;
@@ -149,6 +169,10 @@ export class Xics {
    * re-delivery of whatever a successful delivery displaced.
    */
   deliver(hint: Icp | null, irq: number, checkResend: boolean): void {
+    if (this.quirks.qemuResend) {
+      qemuDeliver(this, irq);
+      return;
+    }
     let icp = hint;
     for (;;) {
       const b = this.ics.find(irq);
@@ -232,6 +256,14 @@ export class Xics {
   /** H_XIRR (§6.2): r4 = (old CPPR << 24) | XISR. */
   hXirr(icp: Icp): number {
     icp.dequeueEe();
+    if (this.quirks.acceptEmptySetsCppr && icp.xisr === 0) {
+      // Quirk: QEMU's icp_accept takes the pending priority (0xFF) as CPPR even when empty.
+      icp.vcpu.hret[0] = icp.xirr;
+      icp.cppr = icp.pendingPri;
+      icp.pendingPri = MASKED;
+      this.counters.spuriousAccepts++;
+      return H_SUCCESS;
+    }
     const had = icp.xisr;
     const xirr = icpAccept(icp, icp);
     if (had !== 0) {
@@ -252,6 +284,12 @@ export class Xics {
 
   /** H_CPPR (§6.4): `c` is the 64-bit register (compared unsigned, stored as u8). */
   hCppr(icp: Icp, c: number): number {
+    const q = this.quirks;
+    if (q.hcallArgsU8) c &= 0xff;
+    if (q.qemuResend) {
+      qemuSetCppr(this, icp, u64Magnitude(c), c & 0xff, q.ipiYieldsAtEqualPriority);
+      return H_SUCCESS;
+    }
     const cu = u64Magnitude(c);
     const cur = icp.cppr;
     if (cu > cur) this.downCppr(icp, c & 0xff);
@@ -271,23 +309,36 @@ export class Xics {
   hEoi(icp: Icp, xirr: number): number {
     this.counters.eois++;
     if (this.tracer.enabled) emit(this.tracer, "xics.icp.eoi", { server: icp.serverNum, xirr: xirr >>> 0 });
-    this.downCppr(icp, (xirr >>> 24) & 0xff);
+    const q = this.quirks;
+    if (q.eoiSetsCpprOnly) {
+      // Quirk: QEMU's icp_eoi only stores the CPPR.
+      icp.cppr = (xirr >>> 24) & 0xff;
+      icp.outEe = icp.xisr !== 0 && icp.pendingPri < icp.cppr ? 1 : 0;
+    } else if (q.qemuResend) {
+      icpDownCppr(icp, (xirr >>> 24) & 0xff, icp);
+      icp.commit(true);
+    } else this.downCppr(icp, (xirr >>> 24) & 0xff);
     const irq = xirr & 0xffffff;
-    if (irq === XICS_IPI) return H_SUCCESS;
-    return this.icsEoi(icp, irq);
+    const rc = irq === XICS_IPI ? H_SUCCESS : this.icsEoi(icp, irq);
+    if (q.qemuResend && icp.xisr === 0) qemuIcpResend(this, icp, q.ipiYieldsAtEqualPriority);
+    return rc;
   }
 
   /** ics_eoi: MSI P/Q shifts, a remaining P re-delivers, then the ack notifiers run. */
   private icsEoi(icp: Icp, irq: number): number {
     const b = this.ics.find(irq);
     if (b === null) {
+      if (this.quirks.eoiWithoutSource) return H_SUCCESS;
       this.guestError(`H_EOI for source 0x${irq.toString(16)}: no ICS block`);
       return H_PARAMETER;
     }
     const i = irq & KVMPPC_XICS_SRC_MASK;
-    const pq = pqEoi(b.pq[i], (b.flags[i] & SRC_LSI) !== 0);
-    b.pq[i] = pq;
-    if (pq & PQ_PRESENTED) this.deliver(icp, irq, false);
+    if (this.quirks.lsiAssertedSent && b.flags[i] & SRC_LSI) qemuEoiLsi(this, irq);
+    else {
+      const pq = pqEoi(b.pq[i], (b.flags[i] & SRC_LSI) !== 0);
+      b.pq[i] = pq;
+      if (pq & PQ_PRESENTED) this.deliver(icp, irq, false);
+    }
     this.counters.acks++;
     if (this.chip !== null) this.acks.notify(this.chip, irq);
     return H_SUCCESS;
@@ -295,6 +346,8 @@ export class Xics {
 
   /** H_IPI (§6.6): r4 = server, r5 = MFRR (64-bit register, compared unsigned). */
   hIpi(icp: Icp, server: number, mfrr: number): number {
+    const q = this.quirks;
+    if (q.hcallArgsU8) mfrr &= 0xff;
     const local = icp.serverNum === u64Magnitude(server);
     const target = local ? icp : this.findServer(server);
     if (target === null) {
@@ -303,6 +356,10 @@ export class Xics {
     }
     this.counters.ipis++;
     if (this.tracer.enabled) emit(this.tracer, "xics.icp.ipi", { server: target.serverNum, mfrr: mfrr & 0xff });
+    if (q.qemuResend) {
+      qemuSetMfrr(this, target, u64Magnitude(mfrr), mfrr & 0xff, q.ipiYieldsAtEqualPriority);
+      return H_SUCCESS;
+    }
     const r = icpSetMfrr(target, mfrr, target);
     target.commit(local);
     const reject = r & 0xffffff;
@@ -335,8 +392,15 @@ export class Xics {
     b.priority[i] = priority;
     b.savedPriority[i] = saved;
     const f = b.flags[i];
-    if (f & (SRC_MASKED_PENDING | SRC_RESEND) && priority !== MASKED) {
-      b.flags[i] = f & ~(SRC_MASKED_PENDING | SRC_RESEND);
+    if (this.quirks.lsiAssertedSent && f & SRC_LSI) {
+      // Quirk: write_xive_lsi is resend_lsi.
+      qemuResendLsi(this, b.number(i));
+      return false;
+    }
+    // Quirk qemuResend: unmasking resends a masked-pending source only (write_xive_msi).
+    const bits = this.quirks.qemuResend ? SRC_MASKED_PENDING : SRC_MASKED_PENDING | SRC_RESEND;
+    if (f & bits && priority !== MASKED) {
+      b.flags[i] = f & ~bits;
       return true;
     }
     return false;
@@ -344,7 +408,8 @@ export class Xics {
 
   /** kvmppc_xics_set_xive: 0, or -EINVAL (block missing, or `server` has no ICP). */
   setXive(irq: number, server: number, priority: number): number {
-    const b = this.ics.find(irq);
+    if (this.quirks.setXivePriorityChecked && priority >>> 0 > 0xff) return -Errno.EINVAL;
+    const b = this.rtasBlock(irq);
     if (b === null) return -Errno.EINVAL;
     const icp = this.findServer(server);
     if (icp === null) return -Errno.EINVAL;
@@ -356,7 +421,7 @@ export class Xics {
 
   /** kvmppc_xics_get_xive: server and current priority, or null (block missing). */
   getXive(irq: number): Xive | null {
-    const b = this.ics.find(irq);
+    const b = this.rtasBlock(irq);
     if (b === null) return null;
     const i = irq & KVMPPC_XICS_SRC_MASK;
     return { server: b.server[i], priority: b.priority[i] };
@@ -364,7 +429,7 @@ export class Xics {
 
   /** kvmppc_xics_int_off: priority 0xFF, the current priority saved. 0 or -EINVAL. */
   intOff(irq: number): number {
-    const b = this.ics.find(irq);
+    const b = this.rtasBlock(irq);
     if (b === null) return -Errno.EINVAL;
     const i = irq & KVMPPC_XICS_SRC_MASK;
     this.writeXive(b, i, b.server[i], MASKED, b.priority[i]);
@@ -372,8 +437,28 @@ export class Xics {
   }
 
   /** kvmppc_xics_int_on: the saved priority back; -EINVAL if the block or the ICP is missing. */
-  intOn(irq: number): number {
+  /**
+   * The block an RTAS call acts on. Quirk icsRange: any number of QEMU's ICS range
+   * 0x1000-0x1FFF is a source (created on first use: MSI, server 0, masked).
+   */
+  private rtasBlock(irq: number): IcsBlock | null {
     const b = this.ics.find(irq);
+    const n = irq >>> 0;
+    if (!this.quirks.icsRange || n < 0x1000 || n > 0x1fff) return b;
+    const blk = b ?? this.ics.create(n);
+    const i = n & KVMPPC_XICS_SRC_MASK;
+    if (!(blk.flags[i] & SRC_EXISTS)) {
+      blk.flags[i] = SRC_EXISTS;
+      blk.server[i] = 0;
+      blk.priority[i] = MASKED;
+      blk.savedPriority[i] = MASKED;
+      blk.pq[i] = 0;
+    }
+    return blk;
+  }
+
+  intOn(irq: number): number {
+    const b = this.rtasBlock(irq);
     if (b === null) return -Errno.EINVAL;
     const i = irq & KVMPPC_XICS_SRC_MASK;
     const icp = this.findServer(b.server[i]);
@@ -435,7 +520,7 @@ export class Xics {
       priority: masked ? b.savedPriority[i] : prio,
       masked,
       levelSensitive: lsi,
-      pending: lsi ? p : (f & (SRC_MASKED_PENDING | SRC_RESEND)) !== 0,
+      pending: lsi ? (this.quirks.lsiAssertedSent ? qemuLsiPending(b.pq[i], f) : p) : (f & (SRC_MASKED_PENDING | SRC_RESEND)) !== 0,
       presented: p,
       queued: (b.pq[i] & PQ_QUEUED) !== 0,
     });

@@ -8,6 +8,7 @@
  * H_INT_SET_SOURCE_CONFIG (eisn) and H_INT_SET_QUEUE_CONFIG (qsize) take a fifth argument
  * register, r8 (core passes r4..r11).
  */
+import { H_FUNCTION } from "./constants.js";
 import { KvmError, type HcallHandler, type Vcpu, type Vm } from "@irqlab/core";
 import {
   H_HARDWARE,
@@ -259,8 +260,11 @@ export function registerXiveHcalls(vm: Vm, xive: XiveNative): () => void {
   xive.hcalls = h;
   const table = vm.hcalls;
   const done: number[] = [];
+  // Quirk hcallsNeedCas: QEMU answers H_FUNCTION until the guest negotiated XIVE
+  // exploitation mode (ibm,client-architecture-support), which a replayed guest never does.
+  const beforeCas: HcallHandler = () => H_FUNCTION;
   const reg = (op: number, fn: HcallHandler) => {
-    table.register(op, fn);
+    table.register(op, xive.quirks.hcallsNeedCas ? beforeCas : fn);
     done.push(op);
   };
   const unregister = () => {

@@ -124,3 +124,4 @@ export { XOX_RTAS_HANDLERS } from "./xics-on-xive/rtas.js";
 export { xicsOnXiveGuestDriverContribution } from "./xics-on-xive/guest-driver.js";
 export { XoxCounters, type XoxEvents } from "./xics-on-xive/trace.js";
 export { dumpXoxState } from "./xics-on-xive/dump.js";
+export { XIVE_QUIRK, XIVE_QUIRKS, XIVE_PROFILES, XiveQuirkSet } from "./quirks.js";

@@ -3,9 +3,10 @@
  * the native XIVE device (type 9, ppc64, KVM_CAP_PPC_IRQ_XIVE), the Linux-like guest driver
  * and the per-VM XIVE context (kvm->arch.xive, ONE_REG KVM_REG_PPC_VP_STATE on every vCPU).
  */
-import { ContainerModule, DeviceContribution, GuestDriverContribution, Vm, VmExtension } from "@irqlab/core";
+import { ContainerModule, DeviceContribution, GuestDriverContribution, ProfileContribution, Vm, VmExtension } from "@irqlab/core";
 import { xiveDeviceContribution } from "./device.js";
 import { xiveGuestDriverContribution } from "./guest-driver.js";
+import { XIVE_PROFILES } from "./quirks.js";
 import type { XiveOptions } from "./xive.js";
 import { XiveVm, XiveVmToken } from "./xive-vm.js";
 
@@ -33,6 +34,7 @@ export function createXiveModule(opts: XiveModuleOptions = {}): ContainerModule 
     bind(VmExtension).toService(XiveVmToken);
     bind<DeviceContribution>(DeviceContribution).toConstantValue(contribution);
     bind<GuestDriverContribution>(GuestDriverContribution).toConstantValue(xiveGuestDriverContribution);
+    bind<ProfileContribution>(ProfileContribution).toConstantValue(XIVE_PROFILES);
   });
 }
 

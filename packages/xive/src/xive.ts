@@ -9,7 +9,7 @@
  * Everything per interrupt is O(1) over typed arrays; API-boundary errors are KvmErrors
  * raised before anything changes, in KVM's order.
  */
-import { Errno, UapiView, fail, type UserPtr, type Vcpu, type Vm } from "@irqlab/core";
+import { Errno, UapiView, fail, quirksOf, type UserPtr, type Vcpu, type Vm } from "@irqlab/core";
 import { decodeEqId, decodeSourceConfig, decodeXiveEq, writeXiveEq, type XiveEq } from "./codecs.js";
 import {
   KVM_MAX_VCPU_IDS,
@@ -53,6 +53,7 @@ import {
   timaRawWrite,
 } from "./tima.js";
 import { XiveCounters, emit } from "./trace.js";
+import { SPAPR_XIVE_NR_IRQS, XiveQuirkSet } from "./quirks.js";
 import type { SpaprXiveHcalls } from "./hcalls.js";
 
 /**
@@ -109,6 +110,12 @@ export class XiveVcpu {
     readonly vpId: number,
   ) {
     tctxInit(this.regs, 0, vpId);
+    if (xive.quirks.osRingReset) {
+      // Quirk: QEMU's xive_tctx_reset OS ring (LSMFB, AGE, PIPR 0xFF besides ACK#).
+      this.regs[TM_QW1_OS + 3] = 0xff;
+      this.regs[TM_QW1_OS + 6] = 0xff;
+      this.regs[TM_QW1_OS + 7] = 0xff;
+    }
   }
 
   /** The vCPU stops running (H_CEDE / exit): the context is pulled, events now escalate. */
@@ -153,12 +160,16 @@ export class XiveNative {
   private readonly mem;
   private readonly tracer;
 
+  /** Behaviour-profile switches (quirks.ts); all off = KVM. */
+  readonly quirks: XiveQuirkSet;
+
   constructor(
     readonly vm: Vm,
     readonly options: XiveOptions,
   ) {
     this.mem = vm.memory;
     this.tracer = vm.tracer;
+    this.quirks = XiveQuirkSet.from(quirksOf(vm));
   }
 
   /** Connected vCPUs in vCPU-index order (kvm_for_each_vcpu). */
@@ -546,6 +557,18 @@ export class XiveNative {
     const page = Math.floor(offset / XIVE_PAGE_SIZE);
     const irq = Math.floor(page / 2);
     const b = irq < KVMPPC_XIVE_NR_IRQS ? this.sources.find(irq) : null;
+    if (this.quirks.esbEveryLisn && irq < SPAPR_XIVE_NR_IRQS && (!b || !(b.flags[irq & XIVE_BLOCK_MASK] & SRC_VALID))) {
+      // Quirk: QEMU's XIVE source has ESB pages for every LISN it numbers, claimed or not
+      // (reset to PQ 01, its EAS invalid): the source exists from its first ESB access.
+      const nb = this.sources.create(irq);
+      const i = irq & XIVE_BLOCK_MASK;
+      nb.actServer[i] = 0;
+      nb.actPriority[i] = MASKED;
+      nb.pq[i] = PQ_OFF;
+      nb.flags[i] |= SRC_VALID;
+      this.sources.count++;
+      return nb;
+    }
     if (!b) throw new XiveSigbus(`ESB page ${page}: source 0x${irq.toString(16)} has no block`);
     if (!(b.flags[irq & XIVE_BLOCK_MASK] & SRC_VALID)) throw new XiveSigbus(`ESB page ${page}: source 0x${irq.toString(16)} is not valid`);
     return b;

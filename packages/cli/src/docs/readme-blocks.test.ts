@@ -122,7 +122,10 @@ for (const b of all) {
         }
         // Paths to the shared workplace folder are relative to the repository root.
         // "~/x" stays inside the scratch folder (HOME is pointed there).
-        const args = s.args.map((a) => a.replace(/^\.\.\/shared(?=\/|$)/, shared).replace(/^~(?=\/)/, dir));
+        // Paths into the checkout (packages/..., recipes/...) are relative to the repository root.
+        const args = s.args.map((a) =>
+          a.replace(/^\.\.\/shared(?=\/|$)/, shared).replace(/^~(?=\/)/, dir).replace(/^(packages|recipes)\//, `${root}/$1/`),
+        );
         const r = spawnSync(process.execPath, [cliBin, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, COLUMNS: "100", HOME: dir } });
         expect(r.status, `${s.text}\n${r.stderr}`).toBe(0);
         expect(r.stdout.length + r.stderr.length, s.text).toBeGreaterThan(0);

@@ -8,8 +8,9 @@
  * as for qtest); besides the value, the step checks that the MPIC handled the access (KVM
  * leaves some to userspace: ExitStats.mmioUnhandled). `set_irq_in /machine/pic ... N L` is
  * QEMU's kvm_openpic_set_irq -> kvm_set_irq(N, L): KVM_IRQ_LINE through the routing table,
- * so N >= 256 (QEMU's IPI and timer inputs) reaches nothing, as with KVM. Pins: e500 input
- * 4 = INT (vCPU ext line), 3 = critical INT (vCPU crit line).
+ * so N >= 256 (QEMU's IPI and timer inputs) reaches nothing, as with KVM, unless the profile
+ * gives the chip those inputs (quirk mpic.ipi-timer-inputs: the chip then has 264 pins and
+ * gets 264 identity routes). Pins: e500 input 4 = INT (vCPU ext line), 3 = critical INT.
  */
 import {
   KVM_CAP_IRQ_MPIC,
@@ -20,11 +21,12 @@ import {
   encodeU32,
   encodeU64,
   type DeviceHandle,
+  type ProfileOption,
   type RoutingEntry,
   type Vm,
 } from "@irqlab/core";
 import type { GsiRoutingLike, PluginSet } from "../plugins.js";
-import { AdapterBase, checks, na, parseQtest } from "./adapter-base.js";
+import { AdapterBase, checks, na, parseQtest, unmodelled } from "./adapter-base.js";
 import type { PinMapping } from "./pins.js";
 import type { StepRecord } from "./trace.js";
 import type { Check, Execution } from "./types.js";
@@ -69,7 +71,8 @@ export class MpicAdapter extends AdapterBase {
     this.routing = plugins.routing ? vm.get(plugins.routing.GsiRouting) : null;
     if (this.routing) {
       const routes: RoutingEntry[] = [];
-      for (let i = 0; i < 256; i++) routes.push({ gsi: i, type: KVM_IRQ_ROUTING_IRQCHIP, flags: 0, irqchip: 0, pin: i });
+      const pins = vm.irqchips.byIndex(0)?.pins ?? 256;
+      for (let i = 0; i < pins; i++) routes.push({ gsi: i, type: KVM_IRQ_ROUTING_IRQCHIP, flags: 0, irqchip: 0, pin: i });
       this.routing.setGsiRouting(routes);
     }
     this.dev.setAttr({ group: KVM_DEV_MPIC_GRP_MISC, attr: KVM_DEV_MPIC_BASE_ADDR, addr: encodeU64(m.base, vm.endian) });
@@ -80,15 +83,6 @@ export class MpicAdapter extends AdapterBase {
   protected pinsOf(cpu: number): PinMapping[] | null {
     const v = this.vm.vcpus[cpu];
     return v ? [{ line: v.ext, pin: 4 }, { line: v.crit, pin: 3 }] : null;
-  }
-
-  override access(rec: StepRecord): { offset: number | null; access: "read" | "write" | null } {
-    if (rec.type !== "qtest") return { offset: null, access: null };
-    const q = parseQtest(rec.cmd);
-    if ((q.kind === "read" || q.kind === "write") && this.inWindow(q.addr)) {
-      return { offset: q.addr - this.m.base, access: q.kind };
-    }
-    return { offset: null, access: null };
   }
 
   private inWindow(addr: number): boolean {
@@ -116,14 +110,16 @@ export class MpicAdapter extends AdapterBase {
       case "irq_intercept_in":
         return this.intercept(q.path);
       case "read": {
-        if (q.size !== 4) return na(`${q.size}-byte read: the MPIC registers are 32-bit`);
+        if (!this.inWindow(q.addr)) return na(`read outside the MPIC window`);
+        if (q.size !== 4) return unmodelled(`${q.size}-byte read: the MPIC registers are 32-bit`);
         const before = this.vm.exitStats.mmioUnhandled;
         const got = this.vm.mmio.read(q.addr, 4);
         const handled: Check = { field: "handled", expected: true, got: this.vm.exitStats.mmioUnhandled === before };
         return value === undefined ? checks(handled) : checks({ field: "value", expected: value, got }, handled);
       }
       case "write": {
-        if (q.size !== 4) return na(`${q.size}-byte write: the MPIC registers are 32-bit`);
+        if (!this.inWindow(q.addr)) return na(`write outside the MPIC window`);
+        if (q.size !== 4) return unmodelled(`${q.size}-byte write: the MPIC registers are 32-bit`);
         const before = this.vm.exitStats.mmioUnhandled;
         this.vm.mmio.write(q.addr, 4, Number(BigInt.asUintN(32, q.value)));
         return checks({ field: "handled", expected: true, got: this.vm.exitStats.mmioUnhandled === before });
@@ -134,7 +130,7 @@ export class MpicAdapter extends AdapterBase {
         return checks();
       }
       default:
-        return na(`qtest ${q.verb}: not an MPIC input or register access`);
+        return unmodelled(`qtest ${q.verb}: not an MPIC input or register access`);
     }
   }
 
@@ -149,8 +145,8 @@ export class MpicAdapter extends AdapterBase {
   }
 }
 
-export function createMpicAdapter(m: MpicMachine, cpus: number, plugins: PluginSet): MpicAdapter | string {
-  const vm = createVm({ arch: "ppc-booke", vcpus: cpus, modules: [...(plugins.routing ? [plugins.routing.module] : []), ...plugins.modules] });
+export function createMpicAdapter(m: MpicMachine, cpus: number, plugins: PluginSet, profile?: ProfileOption): MpicAdapter | string {
+  const vm = createVm({ arch: "ppc-booke", vcpus: cpus, profile, modules: [...(plugins.routing ? [plugins.routing.module] : []), ...plugins.modules] });
   if (!vm.supportsDevice(m.type)) {
     vm.destroy();
     return `no plugin provides device type ${m.type} (${m.label}) on ppc-booke`;

@@ -1,10 +1,10 @@
 /**
  * What a replay produces: per step, the checks a model adapter made (field, QEMU's answer,
- * the model's answer) and the verdict; per trace, the counts. A divergence row explains a
- * mismatch that is a genuine, documented difference between KVM (irqlab's reference) and
- * QEMU 7.2 (the oracle).
+ * the model's answer) and the verdict; per trace, the counts. The model runs in a behaviour
+ * profile (core's profile.ts: "qemu-7.2" for QEMU traces), so every check must agree;
+ * `--explain` names the quirks that account for the steps where KVM itself would differ.
  */
-import type { StepRecord, TraceMeta } from "./trace.js";
+import type { StepRecord } from "./trace.js";
 
 export interface Check {
   /** "value", "irq", "rets[0]", "ret", "outs", "icp[0].xirr", "ics[4096].priority" ... */
@@ -16,15 +16,12 @@ export interface Check {
 }
 
 export type Execution =
-  | { readonly applicable: false; readonly reason: string }
+  | { readonly applicable: false; readonly reason: string; readonly unmodelled?: boolean }
   | { readonly applicable: true; readonly checks: Check[] };
 
-export type Verdict = "agree" | "divergence" | "disagree" | "n/a";
+export type Verdict = "agree" | "disagree" | "n/a";
 
-export interface Mismatch extends Check {
-  /** The divergence row that explains it, if any. */
-  readonly divergence?: string;
-}
+export type Mismatch = Check;
 
 export interface StepResult {
   readonly seq: number;
@@ -36,11 +33,13 @@ export interface StepResult {
   readonly mismatches: readonly Mismatch[];
   /** Why nothing was compared (n/a). */
   readonly reason?: string;
+  /** --explain: in the kvm profile this step differs from the trace; these quirks account for it. */
+  readonly kvmDiffers?: boolean;
+  readonly quirks?: readonly string[];
 }
 
 export interface TraceCounts {
   agree: number;
-  divergence: number;
   disagree: number;
   na: number;
 }
@@ -50,42 +49,20 @@ export interface TraceResult {
   readonly scenario: string;
   readonly machine: string;
   /** "replayed": compared step by step; "no-model": no irqlab model for this machine;
-   *  "model-unavailable": there is a model but its plugin is not loaded. */
-  readonly status: "replayed" | "no-model" | "model-unavailable";
+   *  "model-unavailable": there is a model but its plugin is not loaded;
+   *  "invalid": the trace could not be read or set up (reason says where). */
+  readonly status: "replayed" | "no-model" | "model-unavailable" | "invalid";
   readonly model: string | null;
+  /** The behaviour profile the model ran in. */
+  readonly profile?: string;
   readonly reason?: string;
   readonly steps: readonly StepResult[];
   readonly counts: TraceCounts;
-}
-
-/** What a divergence matcher sees. */
-export interface MatchContext {
-  readonly meta: TraceMeta;
-  readonly rec: StepRecord;
-  readonly check: Check;
-  /** The model's controller id: "mpic-4.2", "mpic-2.0", "xics". */
-  readonly controller: string;
-  /** MPIC register accesses: the offset from the MPIC base (else null). */
-  readonly offset: number | null;
-  readonly access: "read" | "write" | null;
-  /** Number of CPUs the trace's QEMU had. */
-  readonly cpus: number;
-}
-
-export interface DivergenceRow {
-  readonly id: string;
-  /** "mpic" (both models), "mpic-4.2", "mpic-2.0", "xics". */
-  readonly controller: string;
-  /** Where the KVM behaviour is specified: spec file section / checklist item. */
-  readonly spec: string;
-  /** What KVM does (for rows imported from a controller package: the whole description). */
-  readonly kvm: string;
-  /** What QEMU 7.2 does (empty when `kvm` describes both sides). */
-  readonly qemu: string;
-  /** Who maintains the row: "@irqlab/cli" or "<package> QEMU_DIVERGENCES". */
-  readonly source: string;
-  /** True when this row explains the mismatch. */
-  readonly matches: (ctx: MatchContext) => boolean;
+  /** Controller accesses (register accesses, inputs, calls) the adapter does not model. */
+  readonly unmodelled?: number;
+  readonly accesses?: number;
+  /** Why the trace fails although no step disagrees (too many unmodelled accesses). */
+  readonly failure?: string;
 }
 
 /** A model for one machine type, driven record by record. */
@@ -94,7 +71,5 @@ export interface MachineAdapter {
   readonly model: string;
   readonly controller: string;
   execute(rec: StepRecord): Execution;
-  /** Register offset and access kind of a step, for divergence matchers (MPIC). */
-  access(rec: StepRecord): { offset: number | null; access: "read" | "write" | null };
   dispose(): void;
 }

@@ -24,10 +24,12 @@ import {
   decodeU64,
   encodeU64,
   type DeviceHandle,
+  type ProfileOption,
   type Vm,
 } from "@irqlab/core";
 import type { GsiRoutingLike, PluginSet } from "../plugins.js";
-import { AdapterBase, checks, errnoName, na, parseQtest } from "./adapter-base.js";
+import { AdapterBase, checks, errnoName, na, parseQtest, unmodelled } from "./adapter-base.js";
+import { EduDevices, eduAccess } from "./edu.js";
 import type { PinMapping } from "./pins.js";
 import type { GuestRecord, HmpRecord, QmpRecord, RtasRecord, StepRecord, Trace } from "./trace.js";
 import type { Check, Execution } from "./types.js";
@@ -95,9 +97,12 @@ export class XicsAdapter extends AdapterBase {
   readonly model: string;
   private readonly dev: DeviceHandle;
   private readonly routing: GsiRoutingLike | null;
+  /** LSI inputs: QEMU's edu PCI device, when the trace's machine has one. */
+  private readonly edu: EduDevices | null;
 
-  constructor(vm: Vm, claimed: readonly { irq: number; lsi: boolean }[], plugins: PluginSet) {
+  constructor(vm: Vm, claimed: readonly { irq: number; lsi: boolean }[], plugins: PluginSet, edu = false) {
     super(vm);
+    this.edu = edu ? new EduDevices() : null;
     this.netPinChanges = true;
     this.model = `XICS (device type ${KVM_DEV_TYPE_XICS}), ${vm.vcpus.length} vCPU${vm.vcpus.length > 1 ? "s" : ""}, ${claimed.length} claimed sources`;
     this.dev = vm.createDevice(KVM_DEV_TYPE_XICS);
@@ -122,7 +127,8 @@ export class XicsAdapter extends AdapterBase {
       case "qtest": {
         const q = parseQtest(rec.cmd);
         if (q.kind === "irq_intercept_in") return this.intercept(q.path);
-        return na(`qtest ${rec.cmd.split(" ")[0]}: not an XICS interface (XICS is driven by RTAS and hypercalls)`);
+        if (this.edu && (q.kind === "read" || q.kind === "write")) return eduAccess(this.edu, q, rec.value, (irq, level) => this.irqLine(irq, level));
+        return unmodelled(`qtest ${rec.cmd.split(" ")[0]}: not an XICS interface (XICS is driven by RTAS and hypercalls)`);
       }
       case "rtas":
         return this.rtas(rec);
@@ -140,6 +146,12 @@ export class XicsAdapter extends AdapterBase {
   private rtas(rec: RtasRecord): Execution {
     const vcpu = this.vm.vcpus[0];
     const found = this.vm.rtas.has(rec.name);
+    if (rec.found && !found) {
+      // QEMU's machine implements it (PCI config, ...): not an XICS call. PCI config writes
+      // place the edu's BAR; nothing else of them reaches the controller.
+      if (rec.name === "ibm,write-pci-config" && this.edu) this.edu.configWrite(rec);
+      return /^ibm,(read|write)-pci-config$/.test(rec.name) ? na(`RTAS ${rec.name}: PCI configuration (QEMU's PHB)`) : unmodelled(`RTAS ${rec.name}: not an XICS call`);
+    }
     const c: Check[] = [{ field: "found", expected: rec.found, got: found }];
     if (!rec.found || !found) return checks(...c);
     const rets = vcpu.rtas(rec.name, rec.args, rec.nret).map((x) => x | 0);
@@ -151,7 +163,7 @@ export class XicsAdapter extends AdapterBase {
   }
 
   private guest(rec: GuestRecord): Execution {
-    if (rec.op !== "hcall") return na(`guest ${rec.op}: XICS has no direct-mapped pages`);
+    if (rec.op !== "hcall") return unmodelled(`guest ${rec.op}: XICS has no direct-mapped pages`);
     const vcpu = this.vm.vcpus[0];
     const a = rec.args ?? [];
     const ret = vcpu.hcall(rec.opcode ?? 0, a[0] ?? 0, a[1] ?? 0, a[2] ?? 0, a[3] ?? 0);
@@ -237,16 +249,17 @@ export class XicsAdapter extends AdapterBase {
   }
 }
 
-export function createXicsAdapter(trace: Trace, cpus: number, plugins: PluginSet): XicsAdapter | string {
-  const vm = createVm({ arch: "ppc64", vcpus: cpus, modules: [...(plugins.routing ? [plugins.routing.module] : []), ...plugins.modules] });
+export function createXicsAdapter(trace: Trace, cpus: number, plugins: PluginSet, profile?: ProfileOption): XicsAdapter | string {
+  const vm = createVm({ arch: "ppc64", vcpus: cpus, profile, modules: [...(plugins.routing ? [plugins.routing.module] : []), ...plugins.modules] });
   if (!vm.supportsDevice(KVM_DEV_TYPE_XICS)) {
     vm.destroy();
     return `no plugin provides device type ${KVM_DEV_TYPE_XICS} (XICS) on ppc64`;
   }
   try {
-    return new XicsAdapter(vm, claimedSources(trace), plugins);
+    return new XicsAdapter(vm, claimedSources(trace), plugins, EduDevices.present(trace.meta.qemu_args));
   } catch (e) {
     vm.destroy();
     throw e;
   }
 }
+

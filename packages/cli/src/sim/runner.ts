@@ -40,6 +40,8 @@ export interface RunEnv {
   readonly routing: RoutingLib;
   /** The plugin modules the controller's VM links (its own and every compatible other). */
   readonly modules: readonly ContainerModule[];
+  /** Behaviour profile of the VM (core profile.ts; default "kvm"). */
+  readonly profile?: string;
 }
 
 /** Runs the workload on one controller. Never throws for controller trouble: reports it. */
@@ -53,6 +55,7 @@ export function runController(contribution: GuestDriverContribution, env: RunEnv
       vcpus: w.vcpus,
       strict: opts.strict ?? false,
       modules: [env.routing.module, ...env.modules],
+      ...(env.profile !== undefined ? { profile: env.profile } : {}),
     });
   } catch (e) {
     return failedResult(contribution, `creating a ${contribution.arch} VM failed: ${reason(e)}`, plan, w);
