@@ -71,6 +71,8 @@ export const COMMANDS: readonly CommandDef[] = [
       { flags: "-o, --out <dir>", description: "also write DIR/report.html (inline SVG charts) and DIR/results.json", parse: "string" },
       { flags: "--strict", description: "create strict VMs (every call answered exactly as the architecture's kernel would)" },
       { flags: "--no-progress", description: "never show the progress bar (it is shown on stderr only when stderr is a terminal)" },
+      { flags: "-j, --jobs <n|auto>", description: "controllers run at once on worker threads (results identical to a serial run); auto: one per core when the run is estimated to take a second or more", defaultValue: "auto", parse: "string" },
+      { flags: "--max-seconds <s>", description: "run-time budget in wall seconds: a run estimated longer is refused before it starts, and one still going then stops (its controllers reported as failed)", defaultValue: "600", parse: "string" },
       { flags: "--list-workloads", description: "list the built-in workloads and exit" },
       { flags: "--list-controllers", description: "list the registered controllers (guest drivers) and exit" },
       ...COST_OPTIONS,
@@ -81,6 +83,23 @@ export const COMMANDS: readonly CommandDef[] = [
       { cmd: "irqlab compare -w ipi-storm -c xics,mpic-4.2", what: "a built-in workload on two controllers" },
       { cmd: "irqlab compare -w my-workload.json --json --deterministic", what: "your own workload, machine-readable" },
       { cmd: "irqlab compare --cost-hcall 300 --out report/", what: "cheaper hypercalls, HTML report with charts" },
+    ],
+  },
+  {
+    name: "sweep",
+    summary: "run one workload over a grid of parameters on every controller; JSON lines per cell and a report with curves",
+    details:
+      'The grid file names a workload (built-in, file or inline), optionally the controllers, and axes: {"workload": "default", "axes": {"rate": [0.5, 1, 2, 4, 8], "vcpus": [2, 4, 8]}}. Axes: rate (multiplies every device and IPI rate), vcpus (affinities taken modulo), vectors (MSI vectors per MSI device), duration, seed, and cost.<name> for any cost-model value (cost.hcallNs, ...). Cells (every combination, in a fixed order, the controller innermost) run in parallel on worker threads; each finished cell is appended to the output as one JSON line with a content-hash cell id, so an interrupted sweep resumes from its output file. --report writes DIR/sweep.html: p99 latency and exits per interrupt against offered load, one curve per controller, per combination of the other axes.',
+    args: [{ name: "grid", description: "grid JSON file", required: true }],
+    options: [
+      { flags: "-o, --out <file>", description: "JSON-lines output (appended; cells already in it are not run again)", parse: "string" },
+      { flags: "--report <dir>", description: "write DIR/sweep.html (inline SVG charts) from every cell of the grid", parse: "string" },
+      { flags: "-j, --jobs <n>", description: "cells run at once on worker threads (default: one per core)", parse: "int" },
+      { flags: "--no-progress", description: "never show the progress bar (shown on stderr only when it is a terminal)" },
+      ...PLUGIN_OPTIONS,
+    ],
+    examples: [
+      { cmd: "irqlab sweep grid.json -o cells.jsonl --report sweep/", what: "run (or resume) a grid and chart it" },
     ],
   },
   {
