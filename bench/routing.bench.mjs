@@ -1,8 +1,14 @@
-// Routing benchmarks (run: cd /work/main && pnpm -s build && node --expose-gc bench/routing.bench.mjs).
-//   routing.msi          KVM_SIGNAL_MSI into a trivial controller (ops/s)
-//   routing.msiRoute     KVM_IRQ_LINE_STATUS on an MSI-routed GSI (table lookup + MSI route)
-//   routing.irqLine      KVM_IRQ_LINE_STATUS on an IRQCHIP-routed GSI
-//   routing.irqfd        eventfd write -> irqfd -> routed injection (pulse) delivered (ops/s)
+// Routing benchmarks (run: pnpm bench routing).
+// On the counter-only test chip (RecordingChip: the controller does nothing, so these are the
+// routing layer's own costs, NOT what an interrupt costs through a real controller):
+//   routing.table.msi       KVM_SIGNAL_MSI into the test chip (ops/s)
+//   routing.table.msiRoute  KVM_IRQ_LINE_STATUS on an MSI-routed GSI (table lookup + MSI route)
+//   routing.table.irqLine   KVM_IRQ_LINE_STATUS on an IRQCHIP-routed GSI
+//   routing.table.irqfd     eventfd write -> irqfd -> routed injection (pulse) into the test chip
+// Through each real controller (one source configured by its guest driver, serviced after
+// every injection, so each operation is one delivered and handled interrupt):
+//   routing.msi.<controller>    KVM_SIGNAL_MSI -> controller -> guest ack/handler/EOI
+//   routing.irqfd.<controller>  eventfd write -> irqfd -> controller -> guest ack/handler/EOI
 //   routing.irqfdWorker  worker-thread signals delivered via pollEventfds (signals/s, coalescing)
 //   routing.update4096   one KVM_SET_GSI_ROUTING of 4096 entries (ms, warmed)
 //   routing.update4096.cold  the first updates in a fresh isolate (a worker running this file)
@@ -16,6 +22,7 @@ import routingModule, {
   KVM_IRQ_ROUTING_MSI,
 } from "@irqlab/routing";
 import { bench, benchOnce, printTable, report } from "./harness.mjs";
+import { controllerRigs } from "./controllers.mjs";
 
 function entries4096() {
   const entries = [];
@@ -51,7 +58,7 @@ if (!isMainThread && workerData?.cold) {
 {
   const { routing, chip } = makeVm();
   const msg = { addressLo: 0xfee00000, addressHi: 0, data: 0x41, flags: 0, devid: 0 };
-  bench("routing.msi", { arch: "ppc-booke", chip: "trivial" }, (n) => {
+  bench("routing.table.msi", { arch: "ppc-booke", chip: "trivial" }, (n) => {
     for (let i = 0; i < n; i++) routing.signalMsi(msg);
   }, { batch: 100_000 });
   if (chip.msiCalls === 0) throw new Error("no MSI delivered");
@@ -66,10 +73,10 @@ if (!isMainThread && workerData?.cold) {
     entries.push({ gsi: g, type: KVM_IRQ_ROUTING_MSI, flags: 0, msi: { addressLo: 0xfee00000, addressHi: 0, data: g, flags: 0, devid: 0 } });
   }
   routing.setGsiRouting(entries);
-  bench("routing.msiRoute", { arch: "ppc-booke", gsis: 256 }, (n) => {
+  bench("routing.table.msiRoute", { arch: "ppc-booke", gsis: 256 }, (n) => {
     for (let i = 0; i < n; i++) routing.irqLineStatus(256 + (i & 255), 1);
   }, { batch: 100_000 });
-  bench("routing.irqLine", { arch: "ppc-booke", gsis: 256 }, (n) => {
+  bench("routing.table.irqLine", { arch: "ppc-booke", gsis: 256 }, (n) => {
     for (let i = 0; i < n; i++) routing.irqLineStatus(i & 255, i & 1);
   }, { batch: 100_000 });
 }
@@ -81,11 +88,24 @@ if (!isMainThread && workerData?.cold) {
   const efd = EventFd.create();
   routing.irqfd({ fd: efd, gsi: 10 });
   const before = chip.irqCalls;
-  bench("routing.irqfd", { arch: "ppc-booke", route: "irqchip", inject: "pulse" }, (n) => {
+  bench("routing.table.irqfd", { arch: "ppc-booke", route: "irqchip", inject: "pulse" }, (n) => {
     for (let i = 0; i < n; i++) efd.write(1);
   }, { batch: 100_000 });
   if (chip.irqCalls === before) throw new Error("irqfd delivered nothing");
   efd.close();
+}
+
+// ---- routing.msi.<controller> / routing.irqfd.<controller>: through real controllers
+for (const rig of controllerRigs()) {
+  if (rig.msiCycle) {
+    const h0 = rig.handled();
+    bench(`routing.msi.${rig.id}`, { route: rig.route.type, serviced: true }, (n) => rig.msiCycle(n), { batch: 20_000 });
+    if (rig.handled() === h0) throw new Error(`routing.msi.${rig.id}: nothing handled`);
+  }
+  const h0 = rig.handled();
+  bench(`routing.irqfd.${rig.id}`, { route: rig.route.type, serviced: true }, (n) => rig.cycle(n), { batch: 20_000 });
+  if (rig.handled() === h0) throw new Error(`routing.irqfd.${rig.id}: nothing handled`);
+  rig.vm.destroy();
 }
 
 // ---- routing.irqfdWorker: two workers signal, the main thread polls

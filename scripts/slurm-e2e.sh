@@ -73,8 +73,8 @@ if [ -z "$grid" ]; then
   grid="$work/grid.json"
   # 5 controllers x 5 rates x 2 vCPU counts x 4 seeds = 200 cells.
   cat > "$grid" <<GRID
-{ "workload": "default", "controllers": ["xics", "mpic-2.0", "mpic-4.2", "flic", "xive"], "duration": "500us",
-  "axes": { "rate": [0.5, 1, 2, 4, 8], "vcpus": [2, 4], "seed": [1, 2, 3, 4] } }
+{ "workload": "default", "controllers": ["xics", "mpic-2.0", "mpic-4.2", "flic", "xive"],
+  "axes": { "rate": [0.5, 1, 2, 4, 8], "vcpus": [2, 4], "seed": [1, 2, 3, 4], "duration": ["500us"] } }
 GRID
 fi
 cd "$work"
@@ -94,8 +94,7 @@ t1=$(date +%s.%N)
 cells=$(node -e 'console.log(JSON.parse(require("fs").readFileSync("plan.json","utf8")).cells.length)')
 mv results.jsonl slurm.jsonl
 t2=$(date +%s.%N)
-node "$bin" sweep run plan.json --out results-one >/dev/null 2>&1
-node "$bin" sweep merge results-one --plan plan.json -o one.jsonl >/dev/null
+node "$bin" sweep grid.json -o one.jsonl --no-progress >/dev/null 2>&1
 t3=$(date +%s.%N)
 bash -euo pipefail -c "$(block parallel)" >/dev/null 2>&1
 t4=$(date +%s.%N)
@@ -103,5 +102,5 @@ files=$(ls results | wc -l)
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
 cmp slurm.jsonl one.jsonl
 cmp parallel.jsonl one.jsonl
-printf 'slurm-e2e: %s cells; Slurm array (8 tasks, %%4 throttle, %s result files) %.1f s; one machine %.1f s; GNU parallel (4 shards, -S :) %.1f s; merged results byte-identical (%s bytes, sha256 %s)\n' \
+printf 'slurm-e2e: %s cells; Slurm array (8 tasks, %%4 throttle, %s result files) %.1f s; one machine (irqlab sweep grid.json) %.1f s; GNU parallel (4 shards, -S :) %.1f s; merged results byte-identical (%s bytes, sha256 %s)\n' \
   "$cells" "$files" "$(secs "$t0" "$t1")" "$(secs "$t2" "$t3")" "$(secs "$t3" "$t4")" "$(wc -c < one.jsonl)" "$(sha256sum one.jsonl | cut -c1-16)"

@@ -75,6 +75,8 @@ export const COMMANDS: readonly CommandDef[] = [
       { flags: "-o, --out <dir>", description: "also write DIR/report.html (inline SVG charts) and DIR/results.json", parse: "string" },
       { flags: "--strict", description: "create strict VMs (every call answered exactly as the architecture's kernel would)" },
       { flags: "--no-progress", description: "never show the progress bar (it is shown on stderr only when stderr is a terminal)" },
+      { flags: "-j, --jobs <n|auto>", description: "controllers run at once on worker threads (results identical to a serial run); auto: one per core when the run is estimated to take a second or more", defaultValue: "auto", parse: "string" },
+      { flags: "--max-seconds <s>", description: "run-time budget in wall seconds: a run estimated longer is refused before it starts, and one still going then stops (its controllers reported as failed)", defaultValue: "600", parse: "string" },
       { flags: "--list-workloads", description: "list the built-in workloads and exit" },
       { flags: "--list-controllers", description: "list the registered controllers (guest drivers) and their plugins, and exit (status 1 if a plugin failed to load)" },
       ...COST_OPTIONS,
@@ -86,6 +88,38 @@ export const COMMANDS: readonly CommandDef[] = [
       { cmd: "irqlab compare -c xics:kvm,xics:qemu-7.2", what: "KVM's and QEMU 7.2's XICS side by side" },
       { cmd: "irqlab compare -w my-workload.json --json --deterministic", what: "your own workload, machine-readable" },
       { cmd: "irqlab compare --cost-hcall 300 --out report/", what: "cheaper hypercalls, HTML report with charts" },
+    ],
+  },
+  {
+    name: "sweep",
+    summary: "run one workload over a grid of parameters on every controller: on this machine, or in shards on a batch engine (Slurm, Kubernetes, GNU parallel)",
+    details:
+      'The grid file names a workload (built-in, file or inline), optionally the controllers, and axes: {"workload": "default", "axes": {"rate": [0.5, 1, 2, 4, 8], "vcpus": [2, 4, 8]}}. Axes: rate (multiplies every device and IPI rate), vcpus (affinities taken modulo), vectors (MSI vectors per MSI device), duration, seed, and cost.<name> for any cost-model value (cost.hcallNs, ...); "cost" and "strict" set the base. Cells (every combination, in a fixed order, the controller innermost) have content-hash ids. `irqlab sweep GRID.json -o cells.jsonl` runs them on this machine on worker threads, appending one JSON line per finished cell (an interrupted sweep resumes from its output), and rewrites the file in cell order at the end. For a cluster: `sweep plan GRID.json -o plan.json` fixes the cells, the irqlab version and a plan hash; `sweep run plan.json --shard I/N --out DIR` (or --shard-from-env SLURM_ARRAY_TASK_ID | JOB_COMPLETION_INDEX | AWS_BATCH_JOB_ARRAY_INDEX, with ",1" for a 1-based array) runs the cells whose index is I mod N into a result file of its own, written atomically, skipping cells DIR already has; it exits 0 when done, 75 "retry me" (a cell could not finish), 65 "do not retry" (bad plan, version or plan-hash mismatch, bad shard, missing controller). `sweep merge DIR... -o results.jsonl` drops duplicate cells, fails when two copies of a cell disagree, lists missing cells (exit 4) and writes every cell in order: byte-identical to the one-machine run. `sweep status plan.json DIR...` shows done, failed and missing cells. --report DIR (one machine or merge) writes DIR/sweep.html: p99 latency and exits per interrupt against offered load, one curve per controller. Recipes: recipes/README.md.',
+    args: [
+      { name: "grid|action", description: "a grid JSON file (run it here), or plan | run | merge | status", required: true },
+      { name: "paths", description: "plan: GRID.json; run: plan.json; merge: result directories; status: plan.json then result directories", variadic: true },
+    ],
+    options: [
+      { flags: "-o, --out <path>", description: "grid: the JSON-lines output (resumed from); plan: the plan file; run: the results directory; merge: the merged results.jsonl", parse: "string" },
+      { flags: "--report <dir>", description: "grid or merge: write DIR/sweep.html (inline SVG charts) from every cell", parse: "string" },
+      { flags: "-j, --jobs <n>", description: "grid or run: cells run at once on worker threads (default: one per core)", parse: "int" },
+      { flags: "--shard <I/N>", description: "run: shard I (0-based) of N", parse: "string" },
+      { flags: "--shard-from-env <VAR[,OFFSET]>", description: "run: the shard index from an environment variable, minus OFFSET (1 for a 1-based array)", parse: "string" },
+      { flags: "--shards <n>", description: "run: the number of shards with --shard-from-env (default: SLURM_ARRAY_TASK_COUNT or AWS_BATCH_JOB_ARRAY_SIZE)", parse: "int" },
+      { flags: "--flush-ms <ms>", description: "run: how often this attempt's result file is rewritten while cells finish (0: after every cell)", defaultValue: "1000", parse: "int" },
+      { flags: "--plan <file>", description: "merge: the plan (default: plan.json in the first directory that has one)", parse: "string" },
+      { flags: "--allow-missing", description: "merge: write the merge even when cells have no result" },
+      { flags: "--json", description: "status: print the counts as JSON" },
+      { flags: "--no-progress", description: "never show the progress bar (shown on stderr only when it is a terminal)" },
+      ...PLUGIN_OPTIONS,
+    ],
+    examples: [
+      { cmd: "irqlab sweep grid.json -o cells.jsonl --report sweep/", what: "run (or resume) the README's grid here and chart it" },
+      { cmd: "irqlab sweep plan grid.json -o plan.json", what: "the same grid as a plan for a cluster" },
+      { cmd: "irqlab sweep run plan.json --shard 0/2 --out results/", what: "run shard 0 of 2 (any machine)" },
+      { cmd: "irqlab sweep status plan.json results/", what: "done, failed and missing cells (half done here)" },
+      { cmd: "irqlab sweep run plan.json --shard 1/2 --out results/", what: "the other shard (in a Slurm array: --shard-from-env SLURM_ARRAY_TASK_ID)" },
+      { cmd: "irqlab sweep merge results/ --plan plan.json -o results.jsonl --report merged/", what: "every cell once, in order: the same bytes as cells.jsonl" },
     ],
   },
   {
@@ -126,35 +160,6 @@ export const COMMANDS: readonly CommandDef[] = [
     examples: [
       { cmd: "irqlab inspect vm.json", what: "dump the state of the VM the file describes" },
       { cmd: "irqlab inspect -w default -c xics", what: "the default workload's sources on XICS" },
-    ],
-  },
-  {
-    name: "sweep",
-    summary: "run a grid of workload parameters over every controller, in shards on a batch engine (Slurm, Kubernetes) or one machine",
-    details:
-      "A grid (GRID.json: a workload, controllers and axes such as rate, vcpus, seed, strict, cost.KEY) becomes a plan: every cell in a fixed order with a content-hash id, the irqlab version and a hash of the whole plan. `sweep plan GRID -o plan.json` writes it; `sweep run plan.json --shard I/N --out DIR` runs shard I of N (cells whose index is I mod N) on all local cores into its own result file (written atomically, resumable: cells already in DIR are skipped); `--shard-from-env VAR[,OFFSET]` reads I from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX. Exit codes of run: 0 done, 75 retry me (a cell could not finish), 65 do not retry (bad plan, version or plan-hash mismatch, bad shard). `sweep merge DIR... -o results.jsonl` drops duplicate cells, fails when two copies of a cell disagree, lists missing cells (exit 4) and writes the cells in plan order: the same bytes however the sweep was sharded. `sweep status plan.json DIR...` shows done, failed and missing cells (`--json` for scripts). Recipes for Slurm, Kubernetes and GNU parallel: recipes/ and the README.",
-    args: [
-      { name: "action", description: "plan | run | merge | status", required: true },
-      { name: "paths", description: "plan: GRID.json; run: plan.json; merge: result directories; status: plan.json then result directories", variadic: true },
-    ],
-    options: [
-      { flags: "-o, --out <path>", description: "plan: the plan file; run: the results directory; merge: the merged results.jsonl", parse: "string" },
-      { flags: "--shard <I/N>", description: "run: shard I (0-based) of N", parse: "string" },
-      { flags: "--shard-from-env <VAR[,OFFSET]>", description: "run: the shard index from an environment variable, minus OFFSET (1 for a 1-based array)", parse: "string" },
-      { flags: "--shards <n>", description: "run: the number of shards with --shard-from-env (default: SLURM_ARRAY_TASK_COUNT or AWS_BATCH_JOB_ARRAY_SIZE)", parse: "int" },
-      { flags: "-j, --jobs <n>", description: "run: worker threads (default: one per core)", parse: "int" },
-      { flags: "--flush-ms <ms>", description: "run: how often this attempt's result file is rewritten while cells finish (0: after every cell)", defaultValue: "1000", parse: "int" },
-      { flags: "--plan <file>", description: "merge: the plan (default: plan.json in the first directory that has one)", parse: "string" },
-      { flags: "--allow-missing", description: "merge: write the merge even when cells have no result" },
-      { flags: "--json", description: "status: print the counts as JSON" },
-      ...PLUGIN_OPTIONS,
-    ],
-    examples: [
-      { cmd: "irqlab sweep plan grid.json -o plan.json", what: "expand a grid (the README's example) into a plan" },
-      { cmd: "irqlab sweep run plan.json --shard 0/2 --out results/", what: "run shard 0 of 2 on this machine" },
-      { cmd: "irqlab sweep status plan.json results/", what: "done, failed and missing cells (half done here)" },
-      { cmd: "irqlab sweep run plan.json --shard 1/2 --out results/", what: "the other shard (in a Slurm array: --shard-from-env SLURM_ARRAY_TASK_ID)" },
-      { cmd: "irqlab sweep merge results/ --plan plan.json -o results.jsonl", what: "every cell once, in plan order" },
     ],
   },
   {

@@ -4,12 +4,16 @@
  * `deterministic: true` leaves out.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import { profileCatalogue, type GuestDriverContribution } from "@irqlab/core";
 import { CliError } from "./errors.js";
 import { RESULTS_SCHEMA_ID, toolVersion } from "./version.js";
 import { loadPluginSet, selectDrivers, type LoadOptions, type PluginSet } from "./plugins.js";
 import { COST_KEYS, DEFAULT_COSTS, type CostModel } from "./sim/cost-model.js";
+import { DEFAULT_MAX_SECONDS, estimateRun, type Estimate } from "./sim/budget.js";
+import { runTasks } from "./sim/parallel.js";
+import { failedResult } from "./sim/results.js";
 import { runController, type ControllerResult } from "./sim/runner.js";
 import { BUILTIN_WORKLOADS, builtinWorkload } from "./workload/builtins.js";
 import { FieldError, JsonSyntaxError, duration as parseDuration, integer } from "./workload/fields.js";
@@ -38,7 +42,27 @@ export interface CompareOptions {
   /** Leave out the wall-clock host throughput (byte-identical output for a given seed). */
   deterministic?: boolean;
   onProgress?: (controller: GuestDriverContribution, index: number, count: number, fraction: number) => void;
+  /**
+   * Worker threads running controllers at once (`--jobs`): a number, or "auto" (the
+   * default): one per core when the estimated run is long enough to pay for starting them
+   * (AUTO_PARALLEL_SECONDS), else 1. Results are identical either way. Only the async entry
+   * points (`compare`, `runCompareAsync` with `load`) use threads.
+   */
+  jobs?: number | "auto";
+  /**
+   * Run-time budget in wall seconds (`--max-seconds`, default DEFAULT_MAX_SECONDS): a run
+   * estimated longer is refused before it starts; one still going at the deadline stops and
+   * its controllers are reported as failed with the reason.
+   */
+  maxSeconds?: number;
+  /** @internal An absolute deadline (Date.now() ms) instead of one derived from maxSeconds. */
+  deadlineEpochMs?: number;
+  /** Told the estimate before the run starts (the CLI prints long ones). */
+  onEstimate?: (e: Estimate & { jobs: number; controllers: number }) => void;
 }
+
+/** Estimated wall seconds from which "auto" jobs start worker threads. */
+export const AUTO_PARALLEL_SECONDS = 1;
 
 export interface CompareReport {
   /** packages/cli/schemas/results.schema.json */
@@ -106,8 +130,18 @@ export function effectiveWorkload(opts: CompareOptions): Workload {
   return w;
 }
 
-/** Runs the comparison with plugins already loaded (synchronous). */
-export function runCompare(plugins: PluginSet, opts: CompareOptions = {}): CompareReport {
+interface Prepared {
+  readonly w: Workload;
+  readonly cost: CostModel;
+  readonly drivers: GuestDriverContribution[];
+  /** The columns: a driver and the profile it runs in (`-c xics:qemu-7.2`). */
+  readonly columns: ReturnType<typeof profileColumns>;
+  readonly jobs: number;
+  readonly deadlineEpochMs: number;
+}
+
+/** Validates, estimates and applies the run-time budget (refusing a run that would exceed it). */
+function prepare(plugins: PluginSet, opts: CompareOptions, threads: boolean): Prepared {
   const w = effectiveWorkload(opts);
   const cost = resolveCosts(opts.cost);
   const columns = profileColumns(plugins, opts.controllers, opts.profile);
@@ -117,21 +151,96 @@ export function runCompare(plugins: PluginSet, opts: CompareOptions = {}): Compa
       `the routing package is not available (${[...plugins.errors, ...plugins.notes].find((n) => n.startsWith("routing")) ?? "not loaded"}); build it with: pnpm build`,
     );
   }
+  const maxSeconds = opts.maxSeconds ?? DEFAULT_MAX_SECONDS;
+  if (!(typeof maxSeconds === "number" && maxSeconds > 0 && Number.isFinite(maxSeconds))) {
+    throw new CliError(`--max-seconds must be a positive number of seconds (got ${String(maxSeconds)})`, 2);
+  }
+  const cores = availableParallelism();
+  let jobs = 1;
+  if (threads) {
+    if (opts.jobs === undefined || opts.jobs === "auto") {
+      jobs = estimateRun(w, drivers.length, 1).seconds >= AUTO_PARALLEL_SECONDS ? cores : 1;
+    } else {
+      if (!Number.isInteger(opts.jobs) || opts.jobs < 1 || opts.jobs > 256) throw new CliError(`--jobs must be an integer from 1 to 256 (got ${String(opts.jobs)})`, 2);
+      jobs = opts.jobs;
+    }
+  }
+  jobs = Math.max(1, Math.min(jobs, drivers.length));
+  const est = estimateRun(w, drivers.length, Math.min(jobs, cores));
+  opts.onEstimate?.({ ...est, jobs, controllers: drivers.length });
+  if (est.seconds > maxSeconds) {
+    throw new CliError(
+      `the run is estimated at about ${Math.ceil(est.seconds)} s wall (${Math.round(est.events).toLocaleString("en-US")} events on each of ${drivers.length} controller(s), ${jobs} at a time), over the budget of ${maxSeconds} s: raise --max-seconds, choose fewer controllers (-c), or shorten the workload (--duration)`,
+      2,
+    );
+  }
+  return { w, cost, drivers, columns, jobs, deadlineEpochMs: opts.deadlineEpochMs ?? Date.now() + maxSeconds * 1000 };
+}
+
+/** Runs the comparison with plugins already loaded (synchronous, one controller after another). */
+export function runCompare(plugins: PluginSet, opts: CompareOptions = {}): CompareReport {
+  const p = prepare(plugins, opts, false);
+  const { w, cost, drivers, columns } = p;
   const plan = planWorkload(w);
-  const routing = plugins.routing;
+  const routing = plugins.routing!;
   const results = drivers.map((c, i) =>
     runController(c, { routing, modules: plugins.modulesFor(c), profile: columns[i].profile }, {
       workload: w,
       plan,
       cost,
       strict: opts.strict,
+      deadlineMs: performance.now() + (p.deadlineEpochMs - Date.now()),
       onProgress: opts.onProgress ? (f) => opts.onProgress!(c, i, drivers.length, f) : undefined,
     }),
   );
+  return finishReport(plugins, opts, w, cost, results, p.columns);
+}
+
+/**
+ * The comparison on worker threads (`jobs` at once; see CompareOptions.jobs). `load` must be
+ * how `plugins` was loaded (each worker loads the same set); without it, runs serially.
+ */
+export async function runCompareAsync(plugins: PluginSet, opts: CompareOptions & { load?: LoadOptions } = {}): Promise<CompareReport> {
+  if (opts.load === undefined) return runCompare(plugins, opts);
+  const p = prepare(plugins, opts, true);
+  if (p.jobs <= 1) return runCompare(plugins, { ...opts, deadlineEpochMs: p.deadlineEpochMs });
+  const { w, cost, drivers } = p;
+  const plan = planWorkload(w);
+  const fractions = drivers.map(() => 0);
+  const results = await runTasks(
+    drivers.map((c, i) => ({ controller: c.id, profile: p.columns[i].profile, workload: w, cost, strict: opts.strict ?? false, deadlineEpochMs: p.deadlineEpochMs })),
+    {
+      jobs: p.jobs,
+      load: opts.load,
+      // Several controllers run at once: report the sum of their fractions as one overall
+      // position (index = whole controllers done, fraction = the rest), so the bar only moves on.
+      onProgress: opts.onProgress
+        ? (k, f) => {
+            fractions[k] = Math.min(1, f);
+            const total = fractions.reduce((a, b) => a + b, 0);
+            const whole = Math.min(drivers.length - 1, Math.floor(total));
+            opts.onProgress!(drivers[k], whole, drivers.length, Math.min(1, total - whole));
+          }
+        : undefined,
+      failed: (k, error) => failedResult(drivers[k], error, plan, w),
+    },
+  );
+  return finishReport(plugins, opts, w, cost, results, p.columns);
+}
+
+function finishReport(
+  plugins: PluginSet,
+  opts: CompareOptions,
+  w: Workload,
+  cost: CostModel,
+  results: ControllerResult[],
+  columns: Prepared["columns"],
+): CompareReport {
   columns.forEach((col, i) => {
     // A column run in a named profile says so in its label ("XICS [qemu-7.2]").
     if (col.profile !== undefined) results[i] = { ...results[i], id: `${results[i].id}:${col.profile}`, label: `${results[i].label} [${col.profile}]` };
   });
+
   if (opts.deterministic) for (const r of results) delete r.host;
   return {
     $schema: RESULTS_SCHEMA_ID,
@@ -151,8 +260,9 @@ export async function compare(opts: CompareOptions & { load?: LoadOptions } = {}
   // Validate the cheap things first: a bad workload should not wait for plugin loading.
   effectiveWorkload(opts);
   resolveCosts(opts.cost);
-  const plugins = await loadPluginSet(opts.load);
-  return runCompare(plugins, opts);
+  const load = opts.load ?? {};
+  const plugins = await loadPluginSet(load);
+  return runCompareAsync(plugins, { ...opts, load });
 }
 
 /** `-c id[:profile],...` and `--profile`: the columns to run, each with its profile. */

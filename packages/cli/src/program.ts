@@ -7,13 +7,14 @@
  * found steps that disagree with QEMU.
  */
 import { ARCHES, createVm, type Arch } from "@irqlab/core";
+import { availableParallelism } from "node:os";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { COMMANDS, PROGRAM, type CommandDef, type OptionDef } from "./commands.js";
-import { effectiveWorkload, resolveCosts, runCompare } from "./compare.js";
+import { effectiveWorkload, resolveCosts, runCompareAsync } from "./compare.js";
 import { CliError, EXIT_DISAGREEMENT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLine, exitCodeOf } from "./errors.js";
 import { formatInspect, readVmDescription, runInspect } from "./inspect.js";
 import { loadPluginSet, type PluginSet } from "./plugins.js";
-import { sweepAction } from "./cluster/command.js";
+import { SWEEP_ACTIONS, clusterSweepAction } from "./sweep/cluster-command.js";
 import { controllerNames } from "./scaffold/names.js";
 import { scaffoldController } from "./scaffold/scaffold.js";
 import { toolVersion } from "./version.js";
@@ -25,6 +26,9 @@ import { formatCompareMarkdown, formatCompareTable } from "./report/table.js";
 import { formatQuirks, formatReplay } from "./replay/format.js";
 import { runReplay } from "./replay/replay.js";
 import { COST_DOCS, COST_KEYS, type CostModel } from "./sim/cost-model.js";
+import { readGrid, writeSweepReport } from "./sweep/files.js";
+import { sweepProgress } from "./sweep/progress.js";
+import { runSweep } from "./sweep/run.js";
 import { BUILTIN_WORKLOADS, builtinWorkload } from "./workload/builtins.js";
 import { FieldError, duration, formatNs } from "./workload/fields.js";
 import { WORKLOAD_LIMITS } from "./workload/types.js";
@@ -173,6 +177,19 @@ function costs(o: Opts): Partial<CostModel> {
   return out;
 }
 
+function jobsOption(v: unknown): number | "auto" {
+  if (v === undefined || v === "auto") return "auto";
+  if (typeof v === "string" && /^\d+$/.test(v.trim())) return Number(v);
+  throw new CliError(`--jobs must be a positive integer or auto (got ${String(v)})`, EXIT_USAGE);
+}
+
+function secondsOption(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  if (!(n > 0 && Number.isFinite(n))) throw new CliError(`--max-seconds must be a positive number of seconds (got ${String(v)})`, EXIT_USAGE);
+  return n;
+}
+
 async function compareAction(o: Opts, io: Io): Promise<number> {
   if (o.listWorkloads) {
     for (const name of BUILTIN_WORKLOADS) {
@@ -205,7 +222,13 @@ async function compareAction(o: Opts, io: Io): Promise<number> {
   const progress = format !== "table" || o.progress === false || !io.progressStream ? NO_PROGRESS : progressBar(io.progressStream);
   let report;
   try {
-    report = runCompare(set, {
+    report = await runCompareAsync(set, {
+      load: { extra: (o.plugin as string[] | undefined) ?? [] },
+      jobs: jobsOption(o.jobs),
+      maxSeconds: secondsOption(o.maxSeconds),
+      onEstimate: (e) => {
+        if (e.seconds >= 10 && format === "table") io.err(`irqlab: estimated about ${Math.ceil(e.seconds)} s wall (${e.controllers} controllers, ${e.jobs} at a time)\n`);
+      },
       workload: o.workload as string,
       controllers: o.controllers as string[] | undefined,
       profile: o.profile as string | undefined,
@@ -233,6 +256,42 @@ async function compareAction(o: Opts, io: Io): Promise<number> {
     return EXIT_FAILURE;
   }
   return EXIT_OK;
+}
+
+/** `sweep GRID` runs a grid here; `sweep plan|run|merge|status` are the sharded forms. */
+async function sweepDispatch(first: string, paths: string[], o: Opts, io: Io): Promise<number> {
+  if ((SWEEP_ACTIONS as readonly string[]).includes(first)) {
+    return clusterSweepAction(first, paths, o, io, () => plugins(o, io), { extra: (o.plugin as string[] | undefined) ?? [] });
+  }
+  if (paths.length) throw new CliError(`sweep ${first}: a grid takes no further arguments (actions: ${SWEEP_ACTIONS.join(", ")})`, EXIT_USAGE);
+  return sweepAction(first, o, io);
+}
+
+async function sweepAction(file: string, o: Opts, io: Io): Promise<number> {
+  const grid = readGrid(file);
+  if (typeof o.report === "string") prepareOutDir(o.report);
+  const load = { extra: (o.plugin as string[] | undefined) ?? [] };
+  const set = await plugins(o, io);
+  const progress = o.progress === false ? sweepProgress(undefined) : sweepProgress(io.progressStream);
+  let r;
+  try {
+    r = await runSweep(set, grid, {
+      out: o.out as string | undefined,
+      jobs: (o.jobs as number | undefined) ?? availableParallelism(),
+      load,
+      onProgress: (d, t, s) => progress.update(d, t, s),
+    });
+  } finally {
+    progress.done();
+  }
+  const failed = r.records.filter((x) => x.status === "failed").length;
+  if (typeof o.report === "string") {
+    const html = writeSweepReport(o.report, `irqlab sweep ${file}`, r.records);
+    io.err(`report written to ${html}\n`);
+  }
+  if (o.out === undefined) for (const rec of r.records) io.out(JSON.stringify(rec) + "\n");
+  io.err(`irqlab: ${r.cells.length} cells (${r.resumed} resumed), ${failed} failed\n`);
+  return r.records.some((x) => x.lost !== 0) ? EXIT_FAILURE : EXIT_OK;
 }
 
 async function replayAction(traces: string[], o: Opts, io: Io): Promise<number> {
@@ -329,7 +388,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const pos = command.processedArgs as unknown[];
       let code: number;
       if (def.name === "compare") code = await compareAction(o, io);
-      else if (def.name === "sweep") code = await sweepAction(pos[0] as string, (pos[1] as string[] | undefined) ?? [], o, io);
+      else if (def.name === "sweep") code = await sweepDispatch(pos[0] as string, (pos[1] as string[] | undefined) ?? [], o, io);
       else if (def.name === "replay") code = await replayAction((pos[0] as string[] | undefined) ?? [], o, io);
       else if (def.name === "new-controller") code = await newControllerAction(pos[0] as string, o, io);
       else code = await inspectAction(pos[0] as string | undefined, o, io);

@@ -11,7 +11,13 @@ let nextPid = 1;
 export class Process {
   readonly pid = nextPid++;
   private fds = new Map<number, FileHandle>();
-  private lowest = 3;
+  /**
+   * Lowest-free-descriptor allocation in O(log n): every descriptor below `top` is open
+   * unless it is in `freed`, a binary min-heap of the closed ones (so the lowest free one is
+   * `freed[0]`, else `top`). 0..2 are stdin/out/err, never handed out.
+   */
+  private top = 3;
+  private readonly freed: number[] = [];
   private static current_: Process | null = null;
 
   /** The process tests and the CLI act as, unless they create others. */
@@ -39,9 +45,10 @@ export class Process {
     file: F,
     make: (process: Process, fd: number, file: F) => H,
   ): H {
-    let fd = this.lowest;
-    while (this.fds.has(fd)) fd++;
+    const fd = this.freed.length > 0 ? this.freed[0] : this.top;
     const h = make(this, fd, file);
+    if (fd === this.top) this.top++;
+    else heapPop(this.freed);
     file.refs++;
     this.fds.set(fd, h);
     return h;
@@ -55,8 +62,44 @@ export class Process {
 
   /** @internal */
   forget(fd: number): void {
-    this.fds.delete(fd);
+    if (!this.fds.delete(fd)) return;
+    if (fd === this.top - 1) {
+      // Closing the highest: lower `top` instead (freed descriptors at the top stay in the heap
+      // until popped; `install` never returns one >= top because every freed one is < top).
+      this.top--;
+      return;
+    }
+    heapPush(this.freed, fd);
   }
+}
+
+/** Binary min-heap on a plain array. */
+function heapPush(h: number[], v: number): void {
+  let i = h.length;
+  h.push(v);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (h[p] <= v) break;
+    h[i] = h[p];
+    i = p;
+  }
+  h[i] = v;
+}
+
+function heapPop(h: number[]): void {
+  const last = h.pop()!;
+  const n = h.length;
+  if (n === 0) return;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const c = l + 1 < n && h[l + 1] < h[l] ? l + 1 : l;
+    if (h[c] >= last) break;
+    h[i] = h[c];
+    i = c;
+  }
+  h[i] = last;
 }
 
 /** The kernel-side object behind descriptors. */

@@ -20,7 +20,7 @@ import type { WorkloadPlan } from "../workload/plan.js";
 import type { Workload } from "../workload/types.js";
 import type { CostModel } from "./cost-model.js";
 import { failedResult, reason, type ControllerResult } from "./results.js";
-import { Simulation } from "./simulation.js";
+import { RunStopped, Simulation } from "./simulation.js";
 
 export { GSI_BASE, routeEntry } from "./gsi-routes.js";
 export type { ClassResult, ControllerResult, ExitTotals, FeatureStatus, PerInterrupt } from "./results.js";
@@ -34,6 +34,11 @@ export interface RunOptions {
   readonly onProgress?: (fraction: number) => void;
   /** Called after the run, before the VM is destroyed (e.g. to dump the controller state). */
   readonly onFinish?: (driver: GuestDriver, vm: Vm) => void;
+  /**
+   * Wall-clock deadline (performance.now() milliseconds): a run still going then stops, and
+   * its controller is reported as failed with the reason (the run-time budget).
+   */
+  readonly deadlineMs?: number;
 }
 
 export interface RunEnv {
@@ -66,12 +71,20 @@ export function runController(contribution: GuestDriverContribution, env: RunEnv
     vm.destroy();
     return failedResult(contribution, `attaching the guest driver failed: ${reason(e)}`, plan, w);
   }
+  // Anything the plugin throws during the run (service(), a timer, an ack notifier) or in
+  // onFinish fails this controller only, with the reason; the others are still reported.
+  let result: ControllerResult;
   try {
-    const result = new Simulation(contribution, vm, driver, env, opts).run();
+    result = new Simulation(contribution, vm, driver, env, opts).run();
     opts.onFinish?.(driver, vm);
-    return result;
-  } finally {
-    vm.destroy();
+  } catch (e) {
+    result = failedResult(contribution, e instanceof RunStopped ? e.message : `the run failed: ${reason(e)}`, plan, w);
   }
+  try {
+    vm.destroy();
+  } catch (e) {
+    if (result.status === "ok") result = failedResult(contribution, `destroying the VM failed: ${reason(e)}`, plan, w);
+  }
+  return result;
 }
 

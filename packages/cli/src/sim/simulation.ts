@@ -27,7 +27,7 @@ import type { IpiSpec, Workload } from "../workload/types.js";
 import type { CostModel, ExitCounts } from "./cost-model.js";
 import { GSI_BASE, routeEntry, routeTypeName } from "./gsi-routes.js";
 import { EventQueue } from "./event-queue.js";
-import { CLASSES, ClassCounters, LatencyRecorder, cdf, countsJson, summarize, type InterruptClass } from "./metrics.js";
+import { CLASSES, ClassCounters, LatencyHistogram, countsJson, type InterruptClass } from "./metrics.js";
 import { exponential, mulberry32, pick, type Rng } from "./prng.js";
 import type { RunEnv, RunOptions } from "./runner.js";
 import { reason, type ClassResult, type ControllerResult, type ExitTotals } from "./results.js";
@@ -46,6 +46,17 @@ const EV_END_BUSY = 1;
 const EV_IPI = 2;
 const EV_KIND_MASK = 3;
 const EV_ARG_SHIFT = 2;
+
+/** The run stopped before its end (the wall-clock budget); the message says why. */
+export class RunStopped extends Error {}
+
+/**
+ * Where a plugin threw during the run: the message names the call and the simulated time,
+ * so a failed column says what went wrong.
+ */
+function during(what: string, now: number, e: unknown): Error {
+  return new Error(`${what} threw at simulated ${now} ns: ${reason(e)}`, { cause: e });
+}
 
 export class Simulation {
   private readonly w: Workload;
@@ -100,6 +111,9 @@ export class Simulation {
   private entryHead = 0;
   private entryCount = 0;
   private arrivalsEnd = 0;
+  /** A vCPU whose service end the loop runs next without the queue (-1: none); see enter(). */
+  private fastEnd = -1;
+  private hardLimit = Number.POSITIVE_INFINITY;
 
   // The service call in progress: exit counters at its start.
   private svcT0 = 0;
@@ -198,15 +212,36 @@ export class Simulation {
     const wall0 = performance.now();
     const q = this.events;
     const onProgress = this.opts.onProgress;
+    const deadline = this.opts.deadlineMs;
     let hitLimit = false;
     let steps = 0;
+    this.hardLimit = hardLimit;
+    // Every 1024 steps: progress, and the wall-clock budget.
+    const checkpoint = (): void => {
+      if (onProgress) onProgress(Math.min(1, (clock.now - t0) / this.w.durationNs));
+      if (deadline !== undefined && performance.now() > deadline) {
+        throw new RunStopped(
+          `stopped by the run-time budget after ${Math.round(performance.now() - wall0)} ms wall at simulated ${clock.now - t0} ns of ${this.w.durationNs} (raise --max-seconds or shorten the workload)`,
+        );
+      }
+    };
     for (;;) {
+      const fast = this.fastEnd;
+      if (fast >= 0) {
+        // The end of a service that nothing else precedes (checked in enter): no heap round trip.
+        this.fastEnd = -1;
+        clock.advanceTo(this.busyUntil[fast]);
+        this.endBusy(fast);
+        if ((++steps & 1023) === 0) checkpoint();
+        continue;
+      }
       if (this.entryCount > 0 && q.peekTime() > clock.now && clock.nextDeadline() > clock.now) {
         const v = this.entryFifo[this.entryHead];
         this.entryHead = this.entryHead + 1 === this.entryFifo.length ? 0 : this.entryHead + 1;
         this.entryCount--;
         this.entryQueued[v] = 0;
         this.enter(v);
+        if ((++steps & 1023) === 0) checkpoint();
         continue;
       }
       const mine = q.peekTime();
@@ -224,7 +259,7 @@ export class Simulation {
         q.pop();
         this.dispatch(code & EV_KIND_MASK, code >>> EV_ARG_SHIFT, next);
       }
-      if (onProgress && (++steps & 1023) === 0) onProgress(Math.min(1, (clock.now - t0) / this.w.durationNs));
+      if ((++steps & 1023) === 0) checkpoint();
     }
     const wallMs = performance.now() - wall0;
     this.opts.onProgress?.(1);
@@ -584,14 +619,27 @@ export class Simulation {
     this.svcDirect = s.directAccesses;
     this.svcIntercepts = s.intercepts;
     this.svcHandlerNs = 0;
-    const n = this.driver.service(vcpu, this.handlers[v]);
+    let n: number;
+    try {
+      n = this.driver.service(vcpu, this.handlers[v]);
+    } catch (e) {
+      throw during(`the guest driver's service() on vCPU ${v}`, clock.now, e);
+    }
     const spent = Math.max(1, this.cost.entryNs + this.svcCost() + this.svcHandlerNs);
     if (n === 0) {
       this.spurious++;
       if (vcpu.ext.asserted || vcpu.crit.asserted) this.setStalled(v, 1);
     }
-    this.busyUntil[v] = clock.now + spent;
-    this.schedule(this.busyUntil[v], EV_END_BUSY, v);
+    const end = clock.now + spent;
+    this.busyUntil[v] = end;
+    // Nothing due before the end (no entry waiting now, no queued event or controller timer
+    // at or before it): the loop ends the service next without queueing it. Identical order:
+    // a queued event at the same time has the lower sequence number, so ties take the queue.
+    if (this.entryCount === 0 && this.fastEnd < 0 && end < this.events.peekTime() && end < clock.nextDeadline() && end <= this.hardLimit) {
+      this.fastEnd = v;
+      return;
+    }
+    this.schedule(end, EV_END_BUSY, v);
   }
 
   private endBusy(v: number): void {
@@ -721,7 +769,7 @@ export class Simulation {
     const features = { msi: this.feature("msi"), intx: this.feature("intx"), ipi: this.feature("ipi") };
     const byClass = {} as Record<InterruptClass, ClassResult | null>;
     const total = { raised: 0, delivered: 0, coalesced: 0, redundant: 0, lost: 0, pending: 0 };
-    const recorders: LatencyRecorder[] = [];
+    const recorders: LatencyHistogram[] = [];
     for (const cls of CLASSES) {
       const c = this.classes[cls];
       if (features[cls] === "none" || (features[cls] !== "ok" && c.raised === 0)) {
@@ -737,7 +785,7 @@ export class Simulation {
       total.pending += c.pending;
       recorders.push(c.latency);
     }
-    const sorted = LatencyRecorder.mergeSorted(recorders);
+    const all = LatencyHistogram.merge(recorders);
     const h = this.handled;
     const per = (x: number): number | null => (h === 0 ? null : Math.round((x / h) * 1000) / 1000);
     const notes = [...this.notes];
@@ -764,8 +812,8 @@ export class Simulation {
         intercepts: per(exits.intercepts),
         direct: per(exits.directAccesses),
       },
-      latencyNs: summarize(sorted),
-      latencyCdf: cdf(sorted),
+      latencyNs: all.summary(),
+      latencyCdf: all.cdf(),
       quiescent,
       simulatedNs,
       host: { wallMs: Math.round(wallMs * 1000) / 1000, interruptsPerSecond: wallMs > 0 ? Math.round(h / (wallMs / 1000)) : 0 },

@@ -54,6 +54,8 @@ export interface FakeOptions {
   failSources?: number[];
   /** A controller timer on the VM clock: at `atNs`, `pin` becomes pending (like an MPIC timer). */
   timer?: { atNs: number; pin: number };
+  /** service() throws a plain Error on its Nth call (1-based): a plugin bug during the run. */
+  throwInService?: number;
 }
 
 export class FakePic implements IrqChip {
@@ -202,6 +204,7 @@ export function fakeControllerModule(o: FakeOptions = {}): ContainerModule {
       const controller = vm.createDevice(type);
       const pic = controller.backend<FakeBackend>().pic;
       const sourceOfPin = new Int32Array(PINS).fill(-1);
+      let serviceCalls = 0;
       return {
         controller,
         configureSource(spec: SourceSpec): RouteSpec {
@@ -218,6 +221,7 @@ export function fakeControllerModule(o: FakeOptions = {}): ContainerModule {
         service(vcpu: Vcpu, handler: (source: number) => void): number {
           const base = FAKE_BASE + 0x100 * vcpu.id;
           o.clockTimersSeen?.push(vm.clock.pendingTimers());
+          if (o.throwInService !== undefined && ++serviceCalls === o.throwInService) throw new Error("fake plugin bug in service()");
           let n = 0;
           for (;;) {
             const v = vm.mmio.read(base, 4);

@@ -31,7 +31,7 @@ function plan(name: string, grid: object): string {
   return d;
 }
 
-const GRID = { workload: "default", controllers: ["xics", "mpic-4.2"], duration: "2ms", axes: { rate: [0.5, 1, 2, 4], seed: [1, 2, 3] } };
+const GRID = { workload: "default", controllers: ["xics", "mpic-4.2"], axes: { rate: [0.5, 1, 2, 4], seed: [1, 2, 3], duration: ["2ms"] } };
 
 describe("the Kubernetes Indexed Job recipe", () => {
   const doc = parse(readFileSync(join(repo, "recipes/kubernetes/irqlab-sweep-job.yaml"), "utf8"));
@@ -85,7 +85,7 @@ describe("shards as separate processes (what any batch engine does)", () => {
   });
 
   it("a shard killed midway (SIGKILL) and rerun completes with the same bytes; the rerun skips what the kill kept", async () => {
-    const d = plan("kill", { workload: "default", controllers: ["xics", "mpic-4.2"], duration: "20ms", axes: { rate: [1, 2, 4, 8], seed: [1, 2] } });
+    const d = plan("kill", { workload: "default", controllers: ["xics", "mpic-4.2"], axes: { rate: [1, 2, 4, 8], seed: [1, 2], duration: ["20ms"] } });
     const p = join(d, "plan.json");
     const out = join(d, "r");
     mkdirSync(out);
@@ -119,7 +119,8 @@ describe("shards as separate processes (what any batch engine does)", () => {
     const d = plan("codes", GRID);
     const p = join(d, "plan.json");
     const edited = join(d, "edited.json");
-    writeFileSync(edited, readFileSync(p, "utf8").replace('"seed":1', '"seed":9'));
+    writeFileSync(edited, readFileSync(p, "utf8").replace('"seed": [\n        1,', '"seed": [\n        9,'));
+    expect(readFileSync(edited, "utf8")).not.toBe(readFileSync(p, "utf8"));
     mkdirSync(join(d, "r"));
     expect(irqlab(["sweep", "run", edited, "--out", join(d, "r")]).code).toBe(EXIT_NO_RETRY);
     const other = join(d, "other-version.json");

@@ -10,7 +10,7 @@ import { closeSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync,
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { CliError } from "../errors.js";
-import type { CellLine } from "./cell.js";
+import type { CellRecord } from "./record.js";
 import { EXIT_NO_RETRY } from "./exit-codes.js";
 import type { Shard } from "./shard.js";
 
@@ -77,7 +77,7 @@ export function defaultAttemptId(): string {
 
 export interface ReadLine {
   readonly text: string;
-  readonly line: CellLine;
+  readonly line: CellRecord;
   readonly file: string;
   readonly lineNo: number;
 }
@@ -124,9 +124,9 @@ export function readResults(dirs: readonly string[], planHash: string, otherPlan
       }
       files.push(file);
       for (let i = 1; i < rows.length; i++) {
-        let line: CellLine;
+        let line: CellRecord;
         try {
-          line = JSON.parse(rows[i]) as CellLine;
+          line = JSON.parse(rows[i]) as CellRecord;
         } catch (e) {
           throw new CliError(`${file}:${i + 1}:1: malformed result line (${(e as Error).message})`);
         }

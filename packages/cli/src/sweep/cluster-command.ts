@@ -1,15 +1,20 @@
-/** `irqlab sweep plan | run | merge | status` (see commands.ts for the user's view). */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+/**
+ * `irqlab sweep plan | run | merge | status`: the sweep in shards for batch engines (see
+ * commands.ts and recipes/README.md for the user's view; exit-codes.ts for run's codes).
+ */
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { CliError, EXIT_OK, EXIT_USAGE } from "../errors.js";
-import { loadPluginSet } from "../plugins.js";
-import { FieldError } from "../workload/fields.js";
+import type { LoadOptions, PluginSet } from "../plugins.js";
+import { selectDrivers } from "../plugins.js";
+import { prepareOutDir } from "../report/html.js";
+import { toolVersion } from "../version.js";
 import { EXIT_INCOMPLETE, EXIT_NO_RETRY, EXIT_RETRY } from "./exit-codes.js";
-import { parseGridText } from "./grid.js";
+import { readGrid, writeSweepReport } from "./files.js";
 import { mergeResults, writeMerge } from "./merge.js";
-import { makePlan, planToText, readPlan, resolveGridWorkload } from "./plan.js";
+import { makePlan, planToText, readPlan } from "./plan.js";
 import { writeFileAtomic } from "./results-file.js";
-import { runShard } from "./run.js";
+import { runShard } from "./shard-run.js";
 import { parseShard, shardFromEnv } from "./shard.js";
 import { statusBar, sweepStatus } from "./status.js";
 
@@ -20,13 +25,7 @@ interface Io {
   progressStream?: NodeJS.WriteStream;
 }
 
-function cliVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string }).version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
-}
+export const SWEEP_ACTIONS = ["plan", "run", "merge", "status"] as const;
 
 function need(o: Opts, key: string, what: string): string {
   const v = o[key];
@@ -34,30 +33,16 @@ function need(o: Opts, key: string, what: string): string {
   return v;
 }
 
-export async function sweepAction(action: string, paths: string[], o: Opts, io: Io): Promise<number> {
-  const version = cliVersion();
-  const extra = (o.plugin as string[] | undefined) ?? [];
+export async function clusterSweepAction(action: string, paths: string[], o: Opts, io: Io, plugins: () => Promise<PluginSet>, load: LoadOptions): Promise<number> {
+  const version = toolVersion();
   switch (action) {
     case "plan": {
       if (paths.length !== 1) throw new CliError("sweep plan needs exactly one GRID.json", EXIT_USAGE);
       const out = need(o, "out", "plan needs -o plan.json");
-      let text: string;
-      try {
-        text = readFileSync(paths[0], "utf8");
-      } catch (e) {
-        throw new CliError(`cannot read grid ${paths[0]}: ${(e as Error).message}`);
-      }
-      let grid;
-      try {
-        grid = parseGridText(text, paths[0]);
-      } catch (e) {
-        if (e instanceof FieldError) throw new CliError(e.message, EXIT_USAGE);
-        throw e;
-      }
-      const workload = resolveGridWorkload(grid, paths[0]);
-      let controllers = grid.controllers;
-      if (!controllers) controllers = (await loadPluginSet({ extra })).drivers.map((d) => d.id);
-      const plan = makePlan(grid, workload, controllers, version);
+      const grid = readGrid(paths[0]);
+      const set = await plugins();
+      const controllers = selectDrivers(set, grid.controllers.length ? grid.controllers : undefined).map((d) => d.id);
+      const plan = makePlan(grid, controllers, version);
       writeFileAtomic(out, planToText(plan));
       io.out(`plan ${out}: ${plan.cells.length} cells (${controllers.length} controllers), plan hash ${plan.planHash.slice(0, 16)}\n`);
       return EXIT_OK;
@@ -83,19 +68,20 @@ export async function sweepAction(action: string, paths: string[], o: Opts, io: 
           throw new CliError(`cannot create the results directory ${outDir}: ${(e as Error).message}`, EXIT_RETRY);
         }
       }
+      const tty = io.progressStream?.isTTY === true && o.progress !== false;
       const r = await runShard({
+        plugins: await plugins(),
         plan,
-        planPath: paths[0],
         shard,
         outDir,
         jobs: o.jobs as number | undefined,
         flushMs: o.flushMs as number | undefined,
-        load: { extra },
+        load,
         log: (l) => io.err(`irqlab: ${l}\n`),
-        onProgress: io.progressStream?.isTTY ? (d, t) => io.progressStream!.write(`\r${d}/${t} cells`) : undefined,
+        onProgress: tty ? (d, t) => io.progressStream!.write(`\r${d}/${t} cells`) : undefined,
       });
-      if (io.progressStream?.isTTY) io.progressStream.write("\n");
-      for (const f of r.failedToRun) io.err(`irqlab: cell #${f.index} did not finish: ${f.error}\n`);
+      if (tty) io.progressStream!.write("\n");
+      for (const f of r.failedToRun) io.err(`irqlab: cell #${f.index} did not finish (retry the shard): ${f.error}\n`);
       io.out(`shard ${shard.index}/${shard.count}: ${r.ran} cells run, ${r.skipped} already done${r.file ? `, results in ${r.file}` : ""}\n`);
       return r.exitCode;
     }
@@ -105,8 +91,13 @@ export async function sweepAction(action: string, paths: string[], o: Opts, io: 
       const planPath = typeof o.plan === "string" ? o.plan : paths.map((d) => join(d, "plan.json")).find((p) => existsSync(p));
       if (!planPath) throw new CliError("sweep merge needs --plan plan.json (no plan.json in the result directories)", EXIT_USAGE);
       const plan = readPlan(planPath);
+      if (typeof o.report === "string") prepareOutDir(o.report);
       const m = mergeResults(plan, paths);
       writeMerge(m, out, o.allowMissing === true);
+      if (typeof o.report === "string") {
+        const html = writeSweepReport(o.report, `irqlab sweep ${planPath}`, m.lines);
+        io.err(`report written to ${html}\n`);
+      }
       io.out(`merged ${m.lines.length} of ${plan.cells.length} cells from ${m.files} files into ${out} (${m.duplicates} duplicates dropped, ${m.failed.length} failed cells, ${m.missing.length} missing)\n`);
       return m.missing.length ? EXIT_INCOMPLETE : EXIT_OK;
     }

@@ -6,18 +6,18 @@
  * cells' results, never on how they were sharded.
  */
 import { CliError } from "../errors.js";
-import type { CellLine } from "./cell.js";
+import type { CellRecord } from "./record.js";
 import { EXIT_INCOMPLETE } from "./exit-codes.js";
 import type { Plan } from "./plan.js";
 import { readResults, writeFileAtomic, type ReadLine } from "./results-file.js";
 
 export interface MergeResult {
   readonly text: string;
-  readonly lines: readonly CellLine[];
+  readonly lines: readonly CellRecord[];
   readonly files: number;
   readonly duplicates: number;
   readonly missing: readonly { index: number; id: string; controller: string }[];
-  readonly failed: readonly CellLine[];
+  readonly failed: readonly CellRecord[];
 }
 
 export function mergeResults(plan: Plan, dirs: readonly string[]): MergeResult {
