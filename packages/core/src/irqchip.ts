@@ -22,7 +22,11 @@ export interface IrqChip {
   readonly pins: number;
   /** KVM_IRQ_ROUTING_* types this chip accepts. */
   readonly routeTypes: readonly number[];
-  setIrq(pin: number, level: number, sourceId: number): number;
+  /**
+   * `lineStatus` is true only for KVM_IRQ_LINE_STATUS (kvm_set_irq's line_status: x86's RTC
+   * coalescing tracks those injections alone); other callers leave it out.
+   */
+  setIrq(pin: number, level: number, sourceId: number, lineStatus?: boolean): number;
   deliverMsi?(msg: MsiMessage, level: number, sourceId: number): number;
   deliverAdapter?(route: AdapterRoute, level: number): number;
   /**

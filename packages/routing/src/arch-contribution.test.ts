@@ -54,4 +54,34 @@ describe("architecture routing profiles contributed by plugins", () => {
   it("two plugins contributing one architecture's profile is EEXIST", () => {
     expect(errnoOf(() => createRoutingTestVm({ arch: "arm64", modules: [armLike([]), armLike([])] }))).toBe(Errno.EEXIST);
   });
+
+  it("routingAllowed, checkRoute and irqfdAllowed hooks refuse with their errno and change nothing", () => {
+    let open = false;
+    const hooks = new ContainerModule(({ bind }) => {
+      bind<ArchRoutingContribution>(ArchRoutingContribution).toConstantValue({
+        arch: "riscv64",
+        profile: (strict): ArchProfile => ({
+          ...genericArchProfile("riscv64", strict),
+          routingAllowed: () => {
+            if (!open) throw new KvmError(Errno.EINVAL, "closed");
+          },
+          checkRoute: (_vm, e) => {
+            if (e.type === KVM_IRQ_ROUTING_IRQCHIP && e.pin === 7) throw new KvmError(Errno.ERANGE, "pin 7");
+          },
+          irqfdAllowed: (_vm, resample) => {
+            if (resample) throw new KvmError(Errno.EINVAL, "no resample");
+          },
+        }),
+      });
+    });
+    const { routing } = createRoutingTestVm({ arch: "riscv64", modules: [hooks] });
+    expect(errnoOf(() => routing.setGsiRouting([]))).toBe(Errno.EINVAL);
+    open = true;
+    routing.setGsiRouting([irqchipRoute(1, 0, 1)]);
+    expect(errnoOf(() => routing.setGsiRouting([irqchipRoute(2, 0, 7)]))).toBe(Errno.ERANGE);
+    expect(routing.getGsiRouting()).toHaveLength(1);
+    // Refused before the descriptor is looked up: a bad fd still answers EINVAL.
+    expect(errnoOf(() => routing.irqfd({ fd: -1, gsi: 1, flags: 2, resamplefd: -1 }))).toBe(Errno.EINVAL);
+    expect(errnoOf(() => routing.irqfd({ fd: -1, gsi: 1 }))).toBe(Errno.EBADF);
+  });
 });

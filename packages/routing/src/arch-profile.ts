@@ -30,6 +30,7 @@ import {
   KVM_IRQ_ROUTING_MSI,
   KVM_IRQ_ROUTING_S390_ADAPTER,
   type Arch,
+  type RoutingEntry,
   type Vm,
 } from "@irqlab/core";
 import {
@@ -80,6 +81,23 @@ export interface ArchProfile {
    * an `irq` the kernel refuses.
    */
   readonly decodeIrqLine?: (vm: Vm, irq: number, level: number) => number | undefined;
+  /**
+   * kvm_arch_can_set_irq_routing(): throws a KvmError (EINVAL) when the architecture refuses
+   * KVM_SET_GSI_ROUTING in the VM's present state (checked after the header is copied, before
+   * `nr` and `flags`). Absent: always allowed.
+   */
+  readonly routingAllowed?: (vm: Vm) => void;
+  /**
+   * The architecture part of kvm_set_routing_entry() for one entry, run before the owning
+   * chip's `validateRoute`: throws a KvmError (its errno is the call's) to refuse it.
+   */
+  readonly checkRoute?: (vm: Vm, entry: RoutingEntry) => void;
+  /**
+   * kvm_arch_irqfd_allowed(): throws a KvmError (EINVAL) when the architecture refuses an
+   * irqfd assign (`resample`: KVM_IRQFD_FLAG_RESAMPLE) in the VM's present state; checked after
+   * the EAGAIN readiness check and before any descriptor is looked up.
+   */
+  readonly irqfdAllowed?: (vm: Vm, resample: boolean) => void;
 }
 
 /**

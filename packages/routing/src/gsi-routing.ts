@@ -239,12 +239,13 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   /** The shared body: nr, flags, then the entries are read, validated, published. */
   private setRouting(nr: number, flags: number, read: () => readonly AnyRoutingEntry[]): number {
     try {
+      this.profile.routingAllowed?.(this.vm);
       if (!Number.isInteger(nr) || nr < 0 || nr > KVM_MAX_IRQ_ROUTES) {
         fail(Errno.EINVAL, `${show(nr)} routing entries > KVM_MAX_IRQ_ROUTES (${KVM_MAX_IRQ_ROUTES})`);
       }
       if (flags !== 0) fail(Errno.EINVAL, `struct kvm_irq_routing flags ${showFlags(flags)} (must be 0)`);
       const copied = nr === 0 ? [] : copyEntries(read());
-      const entries = validateEntries(copied, { profile: this.profile, chips: this, memory: this.vm.memory });
+      const entries = validateEntries(copied, { profile: this.profile, chips: this, memory: this.vm.memory, vm: this.vm });
       this.publish(RoutingTable.build(entries, this), "KVM_SET_GSI_ROUTING");
       return 0;
     } catch (e) {
@@ -272,7 +273,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
    * ignored, others summed; -1 when nothing took it). Strict book3s returns the chip's raw
    * result instead. The hot path: no allocation, no Map.
    */
-  setIrq(sourceId: number, gsi: number, level: number): number {
+  setIrq(sourceId: number, gsi: number, level: number, lineStatus = false): number {
     const t = this.table;
     if (t.identity) return this.setIrqIdentity(t, sourceId, gsi, level);
     if (!(gsi >= 0 && gsi < t.nrRtEntries)) return -1;
@@ -284,7 +285,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
       let r: number;
       switch (t.type[s]) {
         case KVM_IRQ_ROUTING_IRQCHIP:
-          r = chip.setIrq(t.pin[s], level, sourceId);
+          r = chip.setIrq(t.pin[s], level, sourceId, lineStatus);
           break;
         case KVM_IRQ_ROUTING_MSI:
           r = chip.deliverMsi!(t.items[t.item[s]] as MsiMessage, level, sourceId);
@@ -312,7 +313,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   irqLine(gsi: number, level: number): number {
     this.vm.checkCaller();
     this.checkIrqLineIoctl();
-    this.line(u32Arg(gsi, "KVM_IRQ_LINE irq"), u32Arg(level, "KVM_IRQ_LINE level") | 0);
+    this.line(u32Arg(gsi, "KVM_IRQ_LINE irq"), u32Arg(level, "KVM_IRQ_LINE level") | 0, false);
     return 0;
   }
 
@@ -320,7 +321,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   irqLineStatus(gsi: number, level: number): number {
     this.vm.checkCaller();
     this.checkIrqLineIoctl();
-    return this.line(u32Arg(gsi, "KVM_IRQ_LINE_STATUS irq"), u32Arg(level, "KVM_IRQ_LINE_STATUS level") | 0);
+    return this.line(u32Arg(gsi, "KVM_IRQ_LINE_STATUS irq"), u32Arg(level, "KVM_IRQ_LINE_STATUS level") | 0, true);
   }
 
   /** KVM_IRQ_LINE on a struct kvm_irq_level buffer (nothing is written back). */
@@ -328,7 +329,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     this.vm.checkCaller();
     this.checkIrqLineIoctl();
     const v = new UapiView(arg, SIZEOF_KVM_IRQ_LEVEL, this.vm.endian, "struct kvm_irq_level");
-    this.line(v.u32(0), v.u32(4) | 0);
+    this.line(v.u32(0), v.u32(4) | 0, false);
     return 0;
   }
 
@@ -337,7 +338,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     this.vm.checkCaller();
     this.checkIrqLineIoctl();
     const v = new UapiView(arg, SIZEOF_KVM_IRQ_LEVEL, this.vm.endian, "struct kvm_irq_level");
-    v.setS32(0, this.line(v.u32(0), v.u32(4) | 0));
+    v.setS32(0, this.line(v.u32(0), v.u32(4) | 0, true));
     return 0;
   }
 
@@ -346,13 +347,13 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   }
 
   /** kvm_vm_ioctl_irq_line(): ENXIO without a controller, then kvm_set_irq(source 0). */
-  private line(gsi: number, level: number): number {
+  private line(gsi: number, level: number, lineStatus: boolean): number {
     if (this.profile.needsIrqchip && this.chipList.length === 0) {
       fail(Errno.ENXIO, `KVM_IRQ_LINE: no in-kernel interrupt controller in this ${this.profile.arch} VM`);
     }
     const own = this.profile.decodeIrqLine;
     const direct = own === undefined ? undefined : own(this.vm, gsi, level);
-    const status = direct !== undefined ? direct : this.setIrq(KVM_USERSPACE_IRQ_SOURCE_ID, gsi, level);
+    const status = direct !== undefined ? direct : this.setIrq(KVM_USERSPACE_IRQ_SOURCE_ID, gsi, level, lineStatus);
     this.irqLines++;
     if (this.tracer.enabled) emit(this.tracer, "routing.irq_line", { gsi, level, status });
     return status;
@@ -461,6 +462,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     if (this.profile.needsIrqchip && this.chipList.length === 0) {
       fail(Errno.EAGAIN, `KVM_IRQFD: no interrupt controller exists yet in this ${this.profile.arch} VM`);
     }
+    this.profile.irqfdAllowed?.(this.vm, resample);
     const eventfd = this.resolveEventFd(fd, "KVM_IRQFD fd");
     let resamplefd: EventFdFile | null = null;
     let resampler: Resampler | null = null;
@@ -639,6 +641,32 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
       else this.ackNotifiers.delete(g);
       this.ackNotifierCount--;
     };
+  }
+
+  /**
+   * kvm_irq_has_notifier(): whether the GSI that the reverse map gives for (irqchip, pin) has
+   * an ack notifier (a resampler, ...). Controllers use it to decide which EOIs they forward.
+   */
+  hasAckNotifier(irqchip: number, pin: number): boolean {
+    if (this.ackNotifierCount === 0) return false;
+    const gsi = this.table.ackGsi(irqchip, pin);
+    return gsi >= 0 && this.ackNotifiers.has(gsi);
+  }
+
+  /**
+   * kvm_notify_irqfd_resampler(): when a resampling irqfd exists for the GSI of (irqchip, pin),
+   * signals each of its resamplefds (no de-assert) and returns true; else false. For
+   * controllers that retire a pending level without delivering it (an unmask that finds it).
+   */
+  notifyResampler(irqchip: number, pin: number): boolean {
+    if (this.resamplers.size === 0) return false;
+    const gsi = this.table.ackGsi(irqchip, pin);
+    const r = gsi < 0 ? undefined : this.resamplers.get(gsi);
+    if (r === undefined) return false;
+    const list = r.irqfds;
+    for (let i = 0; i < list.length; i++) list[i].resamplefd!.signal(1);
+    if (this.tracer.enabled) emit(this.tracer, "routing.irqfd.resample", { gsi: r.gsi, resamplefds: list.length });
+    return true;
   }
 
   /** kvm_notify_acked_irq(): (irqchip, pin) -> gsi through the reverse map, then its notifiers. */

@@ -27,6 +27,7 @@ import {
   type IrqchipEntry,
   type MsiEntry,
   type RoutingEntry,
+  type Vm,
 } from "@irqlab/core";
 import { show } from "./show.js";
 import { isU32Like } from "./input.js";
@@ -39,6 +40,8 @@ export interface ValidationContext {
   readonly profile: ArchProfile;
   readonly chips: ChipResolver;
   readonly memory: GuestMemory;
+  /** The VM, for the profile's `checkRoute` hook. */
+  readonly vm?: Vm;
 }
 
 const TYPE_NAMES: Record<number, string> = {
@@ -174,6 +177,7 @@ export function validateEntries(entries: readonly RoutingEntry[], ctx: Validatio
 
 function convert(e: RoutingEntry, i: number, ctx: ValidationContext): void {
   const { profile, chips } = ctx;
+  if (profile.checkRoute !== undefined && ctx.vm !== undefined) profile.checkRoute(ctx.vm, e);
   switch (e.type) {
     case KVM_IRQ_ROUTING_IRQCHIP: {
       const chip = chips.chipByIndex(e.irqchip);

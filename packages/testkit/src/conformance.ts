@@ -14,6 +14,7 @@ import {
   type Arch,
   type ContainerModule,
   type SourceSpec,
+  type Vm,
 } from "@irqlab/core";
 import { GuestHarness } from "./guest-harness.js";
 
@@ -22,7 +23,17 @@ export interface PluginUnderTest {
   readonly name: string;
   readonly module: ContainerModule;
   readonly arch: Arch;
-  readonly deviceType: number;
+  /** KVM_CREATE_DEVICE type; absent for a controller created by a VM ioctl (then `createController`). */
+  readonly deviceType?: number;
+  /**
+   * Creates the controller in `vm` when it is not a KVM_CREATE_DEVICE device (x86's
+   * KVM_CREATE_IRQCHIP); a second call must fail with `secondInstanceErrno`.
+   */
+  readonly createController?: (vm: Vm) => void;
+  /** vCPUs of the VMs the controller checks create it in (default 2; 0 where the ioctl refuses vCPUs). */
+  readonly controllerVcpus?: number;
+  /** Module for the guest-driver checks, when it differs from `module` (default `module`). */
+  readonly driverModule?: ContainerModule;
   /** errno of a second KVM_CREATE_DEVICE in one VM (EEXIST for XICS, EINVAL for MPIC/FLIC). */
   readonly secondInstanceErrno: number;
   /** Checklist tag for the one-instance rule, e.g. "[devapi-9]". */
@@ -45,8 +56,55 @@ export interface PluginUnderTest {
 }
 
 export function describeControllerConformance(p: PluginUnderTest): void {
-  const vmOf = () => createVm({ arch: p.arch, vcpus: 2, modules: [p.module] });
+  const vmOf = () => createVm({ arch: p.arch, vcpus: p.controllerVcpus ?? 2, modules: [p.module] });
+  if (p.deviceType === undefined) describeVmIoctlController(p, vmOf);
+  else describeDeviceController({ ...p, deviceType: p.deviceType }, vmOf);
+  describeDriverLifecycle({ ...p, module: p.driverModule ?? p.module });
+}
 
+/** The controller checks for a controller behind a VM ioctl (`createController`). */
+function describeVmIoctlController(p: PluginUnderTest, vmOf: () => Vm): void {
+  const create = p.createController;
+  describe(`${p.name}: plugin conformance (controller created by a VM ioctl)`, () => {
+    it("creates its controller through the VM ioctl and registers irqchips", () => {
+      expect(create).toBeTypeOf("function");
+      const vm = vmOf();
+      expect(vm.irqchips.size).toBe(0);
+      create!(vm);
+      expect(vm.irqchips.size).toBeGreaterThan(0);
+    });
+
+    it(`${p.secondInstanceTag ?? ""} one instance per VM: a second create fails with ${new KvmError(p.secondInstanceErrno, "").code}`.trim(), () => {
+      const vm = vmOf();
+      create!(vm);
+      const n = vm.irqchips.size;
+      expect(errnoOf(() => create!(vm))).toBe(p.secondInstanceErrno);
+      expect(vm.irqchips.size).toBe(n);
+    });
+
+    it("its IrqChips answer any pin and level with a number and never throw", () => {
+      const vm = vmOf();
+      create!(vm);
+      for (const chip of vm.irqchips.list()) {
+        fc.assert(
+          fc.property(fc.oneof(fc.integer({ min: -5, max: chip.pins + 5 }), fc.integer()), fc.integer({ min: -1, max: 3 }), (pin, level) => {
+            expect(typeof chip.setIrq(pin, level, 0)).toBe("number");
+          }),
+          { numRuns: 100 },
+        );
+        expect(chip.setIrq(chip.pins, 1, 0)).toBeLessThanOrEqual(0);
+      }
+    });
+
+    it("a destroyed VM answers EIO", () => {
+      const vm = vmOf();
+      vm.destroy();
+      expect(errnoOf(() => create!(vm))).toBe(Errno.EIO);
+    });
+  });
+}
+
+function describeDeviceController(p: PluginUnderTest & { readonly deviceType: number }, vmOf: () => Vm): void {
   describe(`${p.name}: plugin conformance`, () => {
     it("binds a DeviceContribution for its type on its architecture only", () => {
       const vm = vmOf();
@@ -129,7 +187,9 @@ export function describeControllerConformance(p: PluginUnderTest): void {
       expect(errnoOf(() => h.getAttr({ group: 1, attr: 0, addr: new Uint8Array(8) }))).toBe(Errno.EIO);
     });
   });
+}
 
+function describeDriverLifecycle(p: PluginUnderTest): void {
   describe(`${p.name}: guest driver lifecycle (configure -> trigger -> ack -> EOI -> idle)`, () => {
     const specs: SourceSpec[] = [
       { index: 0, trigger: "edge", vcpu: 0 },
