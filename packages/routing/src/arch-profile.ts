@@ -80,6 +80,11 @@ export interface ArchProfile {
    * an `irq` the kernel refuses.
    */
   readonly decodeIrqLine?: (vm: Vm, irq: number, level: number) => number | undefined;
+  /**
+   * kvm_arch_irqfd_allowed(): whether KVM_IRQFD may assign now (false: EAGAIN). Without it,
+   * `needsIrqchip` decides (a registered chip is enough). arm64 answers "vGIC initialised".
+   */
+  readonly irqfdAllowed?: (vm: Vm) => boolean;
 }
 
 /**

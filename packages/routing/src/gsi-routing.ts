@@ -459,6 +459,10 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     if (this.profile.needsIrqchip && this.chipList.length === 0) {
       fail(Errno.EAGAIN, `KVM_IRQFD: no interrupt controller exists yet in this ${this.profile.arch} VM`);
     }
+    const allowed = this.profile.irqfdAllowed;
+    if (allowed !== undefined && !allowed(this.vm)) {
+      fail(Errno.EAGAIN, `KVM_IRQFD: the ${this.profile.arch} interrupt controller is not initialised yet`);
+    }
     const eventfd = this.resolveEventFd(fd, "KVM_IRQFD fd");
     let resamplefd: EventFdFile | null = null;
     let resampler: Resampler | null = null;
