@@ -39,6 +39,7 @@ export * from "./irqchip.js";
 export * from "./vcpu.js";
 export * from "./vm-contributions.js";
 export * from "./sysregs.js";
+export * from "./vcpu-run.js";
 export * from "./device.js";
 export * from "./guest-driver.js";
 export * from "./tokens.js";

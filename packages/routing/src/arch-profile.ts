@@ -98,6 +98,12 @@ export interface ArchProfile {
    * the EAGAIN readiness check and before any descriptor is looked up.
    */
   readonly irqfdAllowed?: (vm: Vm, resample: boolean) => void;
+  /**
+   * kvm_arch_intc_initialized(): whether the in-kernel interrupt controller is ready for
+   * irqfds; false makes KVM_IRQFD assign EAGAIN. Without it, `needsIrqchip` decides (a
+   * registered chip is enough). arm64 answers "vGIC initialised" (CTRL_INIT done).
+   */
+  readonly intcInitialized?: (vm: Vm) => boolean;
 }
 
 /**

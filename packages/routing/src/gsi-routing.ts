@@ -462,6 +462,10 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     if (this.profile.needsIrqchip && this.chipList.length === 0) {
       fail(Errno.EAGAIN, `KVM_IRQFD: no interrupt controller exists yet in this ${this.profile.arch} VM`);
     }
+    const ready = this.profile.intcInitialized;
+    if (ready !== undefined && !ready(this.vm)) {
+      fail(Errno.EAGAIN, `KVM_IRQFD: the ${this.profile.arch} interrupt controller is not initialised yet`);
+    }
     this.profile.irqfdAllowed?.(this.vm, resample);
     const eventfd = this.resolveEventFd(fd, "KVM_IRQFD fd");
     let resamplefd: EventFdFile | null = null;

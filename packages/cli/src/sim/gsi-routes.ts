@@ -22,7 +22,8 @@ export function routeEntry(gsi: number, r: RouteSpec): RoutingEntry {
     case "irqchip":
       return { gsi, type: KVM_IRQ_ROUTING_IRQCHIP, flags: 0, irqchip: r.irqchip, pin: r.pin };
     case "msi":
-      return { gsi, type: KVM_IRQ_ROUTING_MSI, flags: 0, msi: { ...r.msi } };
+      // The message's flags (KVM_MSI_VALID_DEVID) are the entry's flags, as KVM_SET_GSI_ROUTING takes them.
+      return { gsi, type: KVM_IRQ_ROUTING_MSI, flags: r.msi.flags ?? 0, msi: { ...r.msi } };
     case "adapter":
       return { gsi, type: KVM_IRQ_ROUTING_S390_ADAPTER, flags: 0, adapter: { ...r.adapter } };
   }
