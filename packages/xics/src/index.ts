@@ -87,6 +87,7 @@ export {
 } from "./rtas.js";
 export { XicsVm, XicsVmToken } from "./xics-vm.js";
 export { XicsGuestDriver, xicsGuestDriverContribution } from "./guest-driver.js";
-export { saveXics, restoreXics, checkXicsSnapshot, XICS_SNAPSHOT_FORMAT, XICS_SNAPSHOT_VERSION, type XicsSnapshot } from "./snapshot.js";
+export { saveXics, restoreXics, checkXicsSnapshot, parseXicsSnapshot, type XicsRestorePlan, XICS_SNAPSHOT_FORMAT, XICS_SNAPSHOT_VERSION, type XicsSnapshot } from "./snapshot.js";
 export { XicsCounters, type XicsEvents } from "./trace.js";
 export { dumpXicsState } from "./dump.js";
+export { xicsFuzzTarget } from "./fuzz-target.js";
