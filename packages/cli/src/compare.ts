@@ -3,15 +3,15 @@
  * data (CompareReport). Deterministic apart from the wall-clock `host` figures, which
  * `deterministic: true` leaves out.
  */
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import type { GuestDriverContribution } from "@irqlab/core";
+import { escapeControl, type GuestDriverContribution } from "@irqlab/core";
 import { CliError } from "./errors.js";
 import { loadPluginSet, selectDrivers, type LoadOptions, type PluginSet } from "./plugins.js";
 import { COST_KEYS, DEFAULT_COSTS, type CostModel } from "./sim/cost-model.js";
 import { runController, type ControllerResult } from "./sim/runner.js";
 import { BUILTIN_WORKLOADS, builtinWorkload } from "./workload/builtins.js";
 import { FieldError, JsonSyntaxError, duration as parseDuration, integer } from "./workload/fields.js";
+import { readInputText } from "./workload/input-file.js";
 import { planWorkload } from "./workload/plan.js";
 import { WORKLOAD_LIMITS, type Workload } from "./workload/types.js";
 import { parseWorkloadText, workloadToJson } from "./workload/validate.js";
@@ -50,8 +50,9 @@ export function loadWorkload(spec: string): Workload {
   if (builtin) return builtin;
   let text: string;
   try {
-    text = readFileSync(spec, "utf8");
+    text = readInputText(spec);
   } catch (e) {
+    if (e instanceof CliError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
       throw new CliError(`no built-in workload or file named "${spec}" (built-ins: ${BUILTIN_WORKLOADS.join(", ")})`, 2);
@@ -61,8 +62,8 @@ export function loadWorkload(spec: string): Workload {
   try {
     return parseWorkloadText(text, basename(spec));
   } catch (e) {
-    if (e instanceof JsonSyntaxError) throw new CliError(`${spec}: ${e.problem}`);
-    if (e instanceof FieldError) throw new CliError(`${spec}: ${e.message}`);
+    if (e instanceof JsonSyntaxError) throw new CliError(e.located(spec));
+    if (e instanceof FieldError) throw new CliError(`${escapeControl(spec)}: ${e.message}`);
     throw e;
   }
 }
