@@ -3,10 +3,9 @@
  * data (CompareReport). Deterministic apart from the wall-clock `host` figures, which
  * `deterministic: true` leaves out.
  */
-import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename } from "node:path";
-import { profileCatalogue, type GuestDriverContribution } from "@irqlab/core";
+import { escapeControl, profileCatalogue, type GuestDriverContribution } from "@irqlab/core";
 import { CliError } from "./errors.js";
 import { RESULTS_SCHEMA_ID, toolVersion } from "./version.js";
 import { loadPluginSet, selectDrivers, type LoadOptions, type PluginSet } from "./plugins.js";
@@ -17,6 +16,7 @@ import { failedResult } from "./sim/results.js";
 import { runController, type ControllerResult } from "./sim/runner.js";
 import { BUILTIN_WORKLOADS, builtinWorkload } from "./workload/builtins.js";
 import { FieldError, JsonSyntaxError, duration as parseDuration, integer } from "./workload/fields.js";
+import { readInputText } from "./workload/input-file.js";
 import { planWorkload } from "./workload/plan.js";
 import { WORKLOAD_LIMITS, type Workload } from "./workload/types.js";
 import { parseWorkloadText, workloadToJson } from "./workload/validate.js";
@@ -85,8 +85,9 @@ export function loadWorkload(spec: string): Workload {
   if (builtin) return builtin;
   let text: string;
   try {
-    text = readFileSync(spec, "utf8");
+    text = readInputText(spec);
   } catch (e) {
+    if (e instanceof CliError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
       throw new CliError(`no built-in workload or file named "${spec}" (built-ins: ${BUILTIN_WORKLOADS.join(", ")})`, 2);
@@ -96,8 +97,8 @@ export function loadWorkload(spec: string): Workload {
   try {
     return parseWorkloadText(text, basename(spec));
   } catch (e) {
-    if (e instanceof JsonSyntaxError) throw new CliError(`${spec}: ${e.problem}`);
-    if (e instanceof FieldError) throw new CliError(`${spec}: ${e.message}`);
+    if (e instanceof JsonSyntaxError) throw new CliError(e.located(spec));
+    if (e instanceof FieldError) throw new CliError(`${escapeControl(spec)}: ${e.message}`);
     throw e;
   }
 }

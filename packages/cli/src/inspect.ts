@@ -7,13 +7,13 @@
  *     "sources": [ { "trigger": "edge", "vcpu": 0, "priority": 0 }, { "trigger": "level", "vcpu": 1 } ],
  *     "raise": [0, 1] }
  */
-import { readFileSync } from "node:fs";
-import { KVM_IRQ_ROUTING_IRQCHIP, createVm, profileCatalogue, type GuestDriver, type GuestDriverContribution, type HasDumpState } from "@irqlab/core";
+import { KVM_IRQ_ROUTING_IRQCHIP, createVm, escapeControl, profileCatalogue, type GuestDriver, type GuestDriverContribution, type HasDumpState } from "@irqlab/core";
 import { effectiveWorkload, resolveCosts, type CompareOptions } from "./compare.js";
 import { CliError } from "./errors.js";
 import { selectDrivers, type PluginSet } from "./plugins.js";
 import { GSI_BASE, routeEntry, runController } from "./sim/runner.js";
 import { FieldError, JsonSyntaxError, array, integer, object, oneOf, parseJson, string } from "./workload/fields.js";
+import { readInputText } from "./workload/input-file.js";
 import { planWorkload } from "./workload/plan.js";
 import { WORKLOAD_LIMITS } from "./workload/types.js";
 
@@ -45,15 +45,16 @@ export function validateVmDescription(data: unknown): VmDescription {
 export function readVmDescription(path: string): VmDescription {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readInputText(path);
   } catch (e) {
-    throw new CliError(`cannot read ${path}: ${(e as Error).message}`);
+    if (e instanceof CliError) throw e;
+    throw new CliError(`cannot read ${escapeControl(path)}: ${(e as Error).message}`);
   }
   try {
     return validateVmDescription(parseJson(text, "vm"));
   } catch (e) {
-    if (e instanceof JsonSyntaxError) throw new CliError(`${path}: ${e.problem}`);
-    if (e instanceof FieldError) throw new CliError(`${path}: ${e.message}`);
+    if (e instanceof JsonSyntaxError) throw new CliError(e.located(path));
+    if (e instanceof FieldError) throw new CliError(`${escapeControl(path)}: ${e.message}`);
     throw e;
   }
 }

@@ -82,7 +82,8 @@ describe("irqlab command line: errors are one clear line and a non-zero exit", (
       const r = await run("compare", "-w", f);
       expect(r.code).toBe(1);
       expect(r.err.trim().split("\n")).toHaveLength(1);
-      expect(r.err).toBe(`irqlab: ${f}: invalid JSON at line 3, column 33: Expected ',' or '}' after property value\n`);
+      // issue 16 #14: the one-line form file:line:col: what.
+      expect(r.err).toBe(`irqlab: ${f}:3:33: invalid JSON: expected ',' or '}' in the object, found "\\""\n`);
     } finally {
       rmSync(dir, { recursive: true });
     }

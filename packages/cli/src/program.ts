@@ -6,12 +6,12 @@
  * Exit codes: 0 ok, 1 the command failed (one line on stderr), 2 bad usage, 3 `replay`
  * found steps that disagree with QEMU.
  */
-import { ARCHES, createVm, type Arch } from "@irqlab/core";
+import { ARCHES, createVm, escapeControl, type Arch } from "@irqlab/core";
 import { availableParallelism } from "node:os";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { COMMANDS, PROGRAM, type CommandDef, type OptionDef } from "./commands.js";
 import { effectiveWorkload, resolveCosts, runCompareAsync } from "./compare.js";
-import { CliError, EXIT_DISAGREEMENT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLine, exitCodeOf } from "./errors.js";
+import { CliError, ERROR_PREFIX, EXIT_DISAGREEMENT, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLine, exitCodeOf } from "./errors.js";
 import { formatInspect, readVmDescription, runInspect } from "./inspect.js";
 import { loadPluginSet, type PluginSet } from "./plugins.js";
 import { SWEEP_ACTIONS, clusterSweepAction } from "./sweep/cluster-command.js";
@@ -97,7 +97,7 @@ function parser(o: OptionDef): ((value: string) => unknown) | null {
   switch (o.parse) {
     case "int":
       return (v) => {
-        if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError("must be a non-negative integer.");
+        if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError("must be a non-negative decimal integer.");
         return Number(v);
       };
     case "ns":
@@ -115,9 +115,11 @@ function parser(o: OptionDef): ((value: string) => unknown) | null {
         return list;
       };
     case "cost":
+      // The same decimal grammar as the integer options (no 0x, no exponents, no spaces):
+      // "--cost-hcall 0x10" is refused as "--seed 0x10" is.
       return (v) => {
         const n = Number(v);
-        if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1e9) throw new InvalidArgumentError("must be a number of simulated ns (0 to 1e9).");
+        if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n) || n > 1e9) throw new InvalidArgumentError("must be a decimal number of simulated ns (0 to 1e9).");
         return n;
       };
     case "string":
@@ -192,6 +194,14 @@ function secondsOption(v: unknown): number | undefined {
 
 async function compareAction(o: Opts, io: Io): Promise<number> {
   if (o.listWorkloads) {
+    if (o.json === true) {
+      const list = BUILTIN_WORKLOADS.map((name) => {
+        const w = builtinWorkload(name)!;
+        return { name, vcpus: w.vcpus, durationNs: w.durationNs, description: w.description };
+      });
+      io.out(JSON.stringify(list, null, 2) + "\n");
+      return EXIT_OK;
+    }
     for (const name of BUILTIN_WORKLOADS) {
       const w = builtinWorkload(name)!;
       io.out(`${name.padEnd(16)} ${w.vcpus} vCPUs, ${formatNs(w.durationNs)}: ${w.description}\n`);
@@ -335,7 +345,13 @@ async function inspectAction(file: string | undefined, o: Opts, io: Io): Promise
     profile: o.profile as string | undefined,
   });
   io.out(o.json ? JSON.stringify(report, null, 2) + "\n" : formatInspect(report) + "\n");
-  return report.controllers.some((c) => c.error) ? EXIT_FAILURE : EXIT_OK;
+  const failed = report.controllers.filter((c) => c.error);
+  if (failed.length) {
+    // Exit 1 always says why on stderr.
+    io.err(`${ERROR_PREFIX}${escapeControl(failed.map((c) => `${c.label}: ${c.error}`).join("; "))}\n`);
+    return EXIT_FAILURE;
+  }
+  return EXIT_OK;
 }
 
 async function newControllerAction(name: string, o: Opts, io: Io): Promise<number> {
@@ -373,7 +389,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .helpCommand("help [command]", "show help for a command")
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      // One error prefix everywhere: commander's "error: ..." becomes "irqlab: ...".
+      outputError: (s, write) => write(s.replace(/^error: /, ERROR_PREFIX)),
+    });
   for (const def of COMMANDS) {
     const cmd = program.command(def.name).summary(def.summary).description(def.summary);
     for (const a of def.args) {
@@ -414,7 +435,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       // Commander already printed its one-line message.
       return EXIT_USAGE;
     }
-    io.err(`irqlab: ${errorLine(e)}\n`);
+    io.err(`${ERROR_PREFIX}${errorLine(e)}\n`);
     if (verbose && e instanceof Error && e.stack && !(e instanceof CliError)) io.err(`${e.stack}\n`);
     return exitCodeOf(e);
   }

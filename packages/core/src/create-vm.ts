@@ -14,6 +14,7 @@ import { GuestMemory } from "./guest-memory.js";
 import { HcallTable, RtasTable } from "./guest-calls.js";
 import { AckNotifiers, IrqChipRegistry } from "./irqchip.js";
 import { Errno, fail } from "./kvm-error.js";
+import { intArg, show } from "./validate.js";
 import { MmioBus } from "./mmio-bus.js";
 import { QuirksToken, catalogueOf, type ProfileOption } from "./profile.js";
 import {
@@ -80,21 +81,42 @@ export const coreModule = new ContainerModule(({ bind }) => {
   bind(Vm).toSelf().inSingletonScope();
 });
 
+/** How each VM was made, for scratchVm. */
+const recipes = new WeakMap<Vm, VmOptions & { modules: readonly ContainerModule[] }>();
+
+/**
+ * A fresh VM made like `vm` (arch, vCPUs, endian, memory size, strict, the same plugin
+ * modules) in a process of its own, so nothing it does is visible in `vm` or its process.
+ * For rehearsing an operation that must not fail halfway (snapshot restore: snapshot.ts);
+ * the caller destroys it.
+ */
+export function scratchVm(vm: Vm): Vm {
+  const r = recipes.get(vm);
+  if (!r) fail(Errno.EINVAL, "scratchVm: the VM was not made by createVm");
+  return createVm({ arch: r.arch, vcpus: r.vcpus, strict: r.strict, endian: r.endian, memorySize: r.memorySize, modules: r.modules, process: new Process() });
+}
+
 export function createVm(options: CreateVmOptions): Vm {
-  const arch = options.arch;
-  if (!ARCHES.includes(arch)) fail(Errno.EINVAL, `arch ${String(arch)} (one of ${ARCHES.join(", ")})`);
-  const vcpus = options.vcpus ?? 1;
-  if (!Number.isInteger(vcpus) || vcpus < 0 || vcpus > MAX_VCPUS) {
-    fail(Errno.EINVAL, `vcpus ${vcpus} (0..${MAX_VCPUS})`);
+  if (typeof options !== "object" || options === null) {
+    fail(Errno.EINVAL, `createVm options ${show(options)} (an object with arch, one of ${ARCHES.join(", ")})`);
   }
-  const memorySize = options.memorySize ?? 2 ** 32;
-  if (!Number.isSafeInteger(memorySize) || memorySize <= 0) fail(Errno.EINVAL, `memorySize ${memorySize}`);
+  const arch = options.arch;
+  if (!ARCHES.includes(arch)) fail(Errno.EINVAL, `arch ${show(arch)} (one of ${ARCHES.join(", ")})`);
+  const vcpus = intArg(options.vcpus ?? 1, 0, MAX_VCPUS, "vcpus");
+  const memorySize = intArg(options.memorySize ?? 2 ** 32, 1, Number.MAX_SAFE_INTEGER, "memorySize");
+  const modules = options.modules ?? [];
+  if (!Array.isArray(modules)) fail(Errno.EINVAL, `modules ${show(modules)} (an array of ContainerModule)`);
+  modules.forEach((m, i) => {
+    // Duck-typed: a plugin built against another copy of inversify still loads.
+    const ok = m instanceof ContainerModule || (typeof m === "object" && m !== null && typeof (m as { load?: unknown }).load === "function");
+    if (!ok) fail(Errno.EINVAL, `modules[${i}] ${show(m)} is not an inversify ContainerModule`);
+  });
   const endian = options.endian ?? defaultEndian(arch);
-  if (endian !== "le" && endian !== "be") fail(Errno.EINVAL, `endian ${String(endian)} ("le" or "be")`);
+  if (endian !== "le" && endian !== "be") fail(Errno.EINVAL, `endian ${show(endian)} ("le" or "be")`);
   const vmOptions: VmOptions = {
     arch,
     vcpus,
-    strict: options.strict ?? false,
+    strict: options.strict === true,
     endian,
     memorySize,
     process: options.process ?? Process.current(),
@@ -102,9 +124,10 @@ export function createVm(options: CreateVmOptions): Vm {
   const container = new Container({ defaultScope: "Singleton" });
   container.bind(VmOptions).toConstantValue(vmOptions);
   container.bind(ContainerToken).toConstantValue(container);
-  container.load(coreModule, ...(options.modules ?? []));
+  container.load(coreModule, ...modules);
   container.bind(QuirksToken).toConstantValue(catalogueOf(container).resolve(options.profile));
   const vm = container.get(Vm);
+  recipes.set(vm, { ...vmOptions, modules });
   // Extensions (routing ...) attach now: they subscribe to ack notifiers and chip changes.
   if (container.isBound(VmExtension)) {
     for (const ext of container.getAll<VmExtension>(VmExtension)) {

@@ -17,8 +17,9 @@ import {
   SIZEOF_KVM_DEVICE_ATTR,
 } from "./constants.js";
 import { FileHandle, OpenFile } from "./files.js";
-import { Errno, fail } from "./kvm-error.js";
+import { Errno, fail, KvmError } from "./kvm-error.js";
 import { UapiView, u64ToIndex, type UserPtr } from "./uapi.js";
+import { u32Arg, u64Arg, u64Index, userBytes } from "./validate.js";
 import type { Vcpu, VcpuCapHandler } from "./vcpu.js";
 import type { Vm } from "./vm.js";
 import type { VmContributionParts } from "./vm-contributions.js";
@@ -35,12 +36,16 @@ export interface DeviceAttr {
   readonly addr: UserPtr;
 }
 
-/** What callers pass: `attr` as number or bigint, `addr` omitted = unreadable address. */
+/**
+ * What callers pass: `group`/`flags` u32 and `attr` u64, each a number or bigint (anything
+ * else, fractional or out of range, is EINVAL: never truncated); `addr` any ArrayBufferView
+ * (omitted or not a view = unreadable address, EFAULT when the backend reads it).
+ */
 export interface DeviceAttrArg {
-  group: number;
+  group: number | bigint;
   attr: number | bigint;
-  addr?: UserPtr;
-  flags?: number;
+  addr?: UserPtr | ArrayBufferView;
+  flags?: number | bigint;
 }
 
 /**
@@ -141,17 +146,19 @@ class AttrView implements DeviceAttr {
   private num = 0;
   private big: bigint | null = null;
 
+  /** Decodes and validates the whole struct before the backend runs (validate.ts). */
   load(arg: DeviceAttrArg): void {
-    this.flags = (arg.flags ?? 0) >>> 0;
-    this.group = arg.group >>> 0;
-    this.addr = arg.addr ?? null;
+    const flags = arg.flags;
+    this.flags = flags === undefined ? 0 : u32Arg(flags, "flags");
+    this.group = u32Arg(arg.group, "group");
+    this.addr = userBytes(arg.addr);
     const a = arg.attr;
-    if (typeof a === "number" && a >= 0) {
+    if (typeof a === "number" && a >= 0 && Number.isSafeInteger(a)) {
       this.num = a;
       this.big = null;
       this.attrIndex = a;
     } else {
-      this.big = BigInt.asUintN(64, BigInt(a));
+      this.big = u64Arg(a, "attr");
       this.attrIndex = u64ToIndex(this.big);
     }
   }
@@ -202,8 +209,9 @@ export class DeviceHandle extends FileHandle<OpenFile> {
    * 24-byte struct kvm_device_attr from `arg`; `payload` stands for the memory at its addr.
    * Other numbers go to the backend's ioctl, or ENOTTY.
    */
-  ioctl(cmd: number, arg: UserPtr, payload: UserPtr = null): number {
-    const which = attrIoctl(cmd >>> 0);
+  ioctl(cmd: number | bigint, arg: UserPtr | ArrayBufferView, payload: UserPtr | ArrayBufferView = null): number {
+    const c = u32Arg(cmd, `${this.name}: ioctl cmd`);
+    const which = attrIoctl(c);
     if (which) {
       this.preamble();
       if (!this.kvmDevice.backend[which]) return this.access(which, null);
@@ -212,13 +220,15 @@ export class DeviceHandle extends FileHandle<OpenFile> {
     }
     this.preamble();
     const b = this.kvmDevice.backend;
-    if (!b.ioctl) fail(Errno.ENOTTY, `${this.name}: ioctl 0x${(cmd >>> 0).toString(16)} not supported`);
-    return b.ioctl(cmd >>> 0, arg);
+    if (!b.ioctl) fail(Errno.ENOTTY, `${this.name}: ioctl 0x${c.toString(16)} not supported`);
+    return b.ioctl(c, userBytes(arg));
   }
 
   /** mmap of the descriptor at page `offset` (bytes). ENODEV when the backend has none. */
-  mmap(offset: number, length = 0): DeviceMapping {
+  mmap(offsetArg: number | bigint, lengthArg: number | bigint = 0): DeviceMapping {
     this.preamble();
+    const offset = u64Index(offsetArg, `${this.name}: mmap offset`);
+    const length = u64Index(lengthArg, `${this.name}: mmap length`);
     const b = this.kvmDevice.backend;
     if (!b.mmap) fail(Errno.ENODEV, `${this.name}: device has no mmap`);
     const m = b.mmap(offset, length);
@@ -246,14 +256,21 @@ export class DeviceHandle extends FileHandle<OpenFile> {
     this.preamble();
     const fn = this.kvmDevice.backend[which];
     if (!fn) fail(Errno.EPERM, `${this.name}: device has no ${which}`);
-    if (arg === null) fail(Errno.EFAULT, `${this.name}: ${which}: unreadable struct kvm_device_attr`);
-    if (typeof arg.attr === "number" && !Number.isSafeInteger(arg.attr)) {
-      fail(Errno.EINVAL, `${this.name}: ${which}: attr ${arg.attr} is not a 64-bit integer`);
+    if (typeof arg !== "object" || arg === null) {
+      fail(Errno.EFAULT, `${this.name}: ${which}: unreadable struct kvm_device_attr`);
     }
     // One reusable view per handle (valid during the call only): no allocation per call,
     // which matters for attributes used per interrupt (FLIC ENQUEUE, MPIC IRQ_ACTIVE).
     const view = this.scratch.busy ? new AttrView() : this.scratch;
-    view.load(arg);
+    try {
+      view.load(arg);
+    } catch (e) {
+      // A field that is not its C integer (EINVAL), or a getter that throws while the struct
+      // is copied in (EFAULT). Messages are built only here: no allocation on success.
+      const errno = KvmError.is(e) ? e.errno : Errno.EFAULT;
+      const why = KvmError.is(e) ? e.message.replace(/^E[A-Z0-9]+: /, "") : "reading the struct faulted";
+      throw new KvmError(errno, `${this.name}: ${which}: ${why}`);
+    }
     view.busy = true;
     try {
       const r = fn.call(this.kvmDevice.backend, view);

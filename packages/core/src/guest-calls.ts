@@ -26,6 +26,26 @@ export type HcallHandler = (
 
 /** PAPR H_FUNCTION: the status of a hypercall nobody implements. */
 export const H_FUNCTION_UNHANDLED = -2;
+/** PAPR H_PARAMETER: the status of a hypercall whose argument registers cannot be read. */
+export const H_PARAMETER_BAD_REGISTER = -4;
+
+const TWO53 = 2 ** 53;
+
+/**
+ * A guest register as the number handlers take: a GPR is 64 bits, so a number that is an
+ * integer passes unchanged and a bigint is read as its 64-bit two's complement (exactly, within
+ * ±2^53; beyond that as the nearest number, which no range check accepts). NaN for anything
+ * that is no register value (1.5, NaN, ±Infinity, a string, an object): the caller answers
+ * the guest with a parameter error instead of running the handler.
+ */
+export function guestRegister(v: unknown): number {
+  if (typeof v === "number") return Number.isInteger(v) ? v : NaN;
+  if (typeof v === "bigint") {
+    const s = BigInt.asIntN(64, v);
+    return s >= -TWO53 && s <= TWO53 ? Number(s) : Number(BigInt.asUintN(64, v));
+  }
+  return NaN;
+}
 
 export class HcallTable {
   private handlers = new Map<number, HcallHandler>();
@@ -45,15 +65,48 @@ export class HcallTable {
     return this.handlers.has(opcode);
   }
 
+  /** The registered opcodes, ascending (for fuzzers and tooling; not a hot path). */
+  opcodes(): number[] {
+    return [...this.handlers.keys()].sort((a, b) => a - b);
+  }
+
   /** Looks a handler up once, for drivers that call one opcode in a loop. */
   handler(opcode: number): HcallHandler | undefined {
     return this.handlers.get(opcode);
   }
 
-  call(vcpu: Vcpu, opcode: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0): number {
+  /**
+   * The one hcall dispatch: registers are normalised here (guestRegister), so a handler
+   * only ever sees integer numbers; a register that holds no integer answers H_PARAMETER.
+   * Integer numbers take the fast path (one typeof and one isInteger per register).
+   */
+  call(
+    vcpu: Vcpu,
+    opcode: number | bigint,
+    a0: number | bigint = 0,
+    a1: number | bigint = 0,
+    a2: number | bigint = 0,
+    a3: number | bigint = 0,
+    a4: number | bigint = 0,
+    a5: number | bigint = 0,
+    a6: number | bigint = 0,
+    a7: number | bigint = 0,
+  ): number {
     this.stats.hcalls++;
-    const h = this.handlers.get(opcode);
-    return h ? h(vcpu, a0, a1, a2, a3, a4, a5, a6, a7) : H_FUNCTION_UNHANDLED;
+    const h = this.handlers.get(typeof opcode === "number" ? opcode : guestRegister(opcode));
+    if (!h) return H_FUNCTION_UNHANDLED;
+    if (
+      typeof a0 === "number" && typeof a1 === "number" && typeof a2 === "number" && typeof a3 === "number" &&
+      typeof a4 === "number" && typeof a5 === "number" && typeof a6 === "number" && typeof a7 === "number" &&
+      Number.isInteger(a0) && Number.isInteger(a1) && Number.isInteger(a2) && Number.isInteger(a3) &&
+      Number.isInteger(a4) && Number.isInteger(a5) && Number.isInteger(a6) && Number.isInteger(a7)
+    ) {
+      return h(vcpu, a0, a1, a2, a3, a4, a5, a6, a7);
+    }
+    const r0 = guestRegister(a0), r1 = guestRegister(a1), r2 = guestRegister(a2), r3 = guestRegister(a3);
+    const r4 = guestRegister(a4), r5 = guestRegister(a5), r6 = guestRegister(a6), r7 = guestRegister(a7);
+    if (Number.isNaN(r0 + r1 + r2 + r3 + r4 + r5 + r6 + r7)) return H_PARAMETER_BAD_REGISTER;
+    return h(vcpu, r0, r1, r2, r3, r4, r5, r6, r7);
   }
 }
 
@@ -92,15 +145,49 @@ export class RtasTable {
    * Calls RTAS `name` with `nret` return words (rets[0] = status). The array has exactly
    * `nret` slots; a handler that writes beyond them is cut back (the guest reserved no more).
    */
-  call(vcpu: Vcpu, name: string, args: readonly number[], nret = 1): number[] {
+  call(vcpu: Vcpu, name: string, args: readonly (number | bigint)[] | null, nret: number | bigint = 1): number[] {
     this.stats.rtasCalls++;
-    const n = Number.isInteger(nret) && nret >= 0 ? Math.min(nret, 16) : 0;
+    const nr = guestRegister(nret);
+    const n = nr >= 0 ? Math.min(nr, 16) : 0;
     const rets = new Array<number>(n).fill(0);
-    const h = this.handlers.get(name);
-    if (!h) {
+    const h = typeof name === "string" ? this.handlers.get(name) : undefined;
+    // The argument cells as integers (guestRegister); null or a non-array is nargs 0; a cell
+    // that holds no integer is a parameter error answered before the handler runs.
+    const cells = rtasCells(args);
+    if (!h || cells === null) {
       if (n > 0) rets[0] = RTAS_UNHANDLED;
-    } else h(vcpu, args, rets);
+    } else h(vcpu, cells, rets);
     rets.length = n;
+    for (let i = 0; i < n; i++) if (typeof rets[i] !== "number" || !Number.isFinite(rets[i])) rets[i] = 0;
     return rets;
   }
+}
+
+/** RTAS argument cells as integer numbers, [] for no array, null when a cell is no integer. */
+function rtasCells(args: unknown): readonly number[] | null {
+  try {
+    return readCells(args);
+  } catch {
+    return null; // a cell that cannot be read (a getter that throws): a parameter error
+  }
+}
+
+function readCells(args: unknown): readonly number[] | null {
+  if (!Array.isArray(args)) return [];
+  let plain = true;
+  for (let i = 0; i < args.length; i++) {
+    const a: unknown = args[i];
+    if (typeof a !== "number" || !Number.isInteger(a)) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return args as number[];
+  const out = new Array<number>(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const r = guestRegister(args[i]);
+    if (Number.isNaN(r)) return null;
+    out[i] = r;
+  }
+  return out;
 }

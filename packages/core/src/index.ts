@@ -25,6 +25,7 @@
 export * from "./errno.js";
 export * from "./kvm-error.js";
 export * from "./constants.js";
+export * from "./validate.js";
 export * from "./uapi.js";
 export * from "./clock.js";
 export * from "./tracer.js";
@@ -46,6 +47,7 @@ export * from "./tokens.js";
 export * from "./vm.js";
 export * from "./create-vm.js";
 export * from "./profile.js";
+export * from "./snapshot.js";
 /** One copy of inversify for every plugin (pattern 16). */
 export { ContainerModule, injectable, inject, multiInject, optional, Container } from "inversify";
 export type { ServiceIdentifier } from "inversify";

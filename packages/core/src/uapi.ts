@@ -5,8 +5,13 @@
  */
 import type { Endian } from "./constants.js";
 import { Errno, fail } from "./kvm-error.js";
+import { show, userBytes } from "./validate.js";
 
-/** A user pointer: the bytes at that address, or null for an address that is not mapped. */
+/**
+ * A user pointer: the bytes at that address, or null for an address that is not mapped.
+ * Any ArrayBufferView is accepted by its bytes (validate.ts `userBytes`); anything else a
+ * caller passes is unreadable (EFAULT when read).
+ */
 export type UserPtr = Uint8Array | null;
 
 /**
@@ -17,13 +22,14 @@ export class UapiView {
   readonly dv: DataView;
   readonly le: boolean;
 
-  /** EFAULT when `ptr` is null or holds fewer than `size` bytes. */
-  constructor(ptr: UserPtr, size: number, endian: Endian, what: string) {
-    if (ptr === null) fail(Errno.EFAULT, `${what}: unreadable address`);
-    if (ptr.byteLength < size) {
-      fail(Errno.EFAULT, `${what}: buffer of ${ptr.byteLength} bytes, ${size} needed`);
+  /** EFAULT when `ptr` is not a readable view (null, undefined, an ArrayBuffer ...) or is short. */
+  constructor(ptr: UserPtr | ArrayBufferView | undefined, size: number, endian: Endian, what: string) {
+    const bytes = userBytes(ptr);
+    if (bytes === null) fail(Errno.EFAULT, `${what}: unreadable address (${show(ptr)})`);
+    if (bytes.byteLength < size) {
+      fail(Errno.EFAULT, `${what}: buffer of ${bytes.byteLength} bytes, ${size} needed`);
     }
-    this.dv = new DataView(ptr.buffer, ptr.byteOffset, size);
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, size);
     this.le = endian === "le";
   }
 
@@ -55,7 +61,7 @@ export class UapiView {
     this.dv.setInt32(off, v | 0, this.le);
   }
   setU64(off: number, v: bigint | number): void {
-    this.dv.setBigUint64(off, BigInt.asUintN(64, BigInt(v)), this.le);
+    this.dv.setBigUint64(off, BigInt.asUintN(64, typeof v === "bigint" ? v : BigInt(Math.trunc(v) || 0)), this.le);
   }
 }
 

@@ -9,6 +9,7 @@ import type { KvmDevice } from "./device.js";
 import { FileHandle } from "./files.js";
 import { Errno, fail } from "./kvm-error.js";
 import { UapiView, type UserPtr } from "./uapi.js";
+import { readStruct, show, u32Arg, u64Arg } from "./validate.js";
 import type { Vm } from "./vm.js";
 import { SysregTable } from "./sysregs.js";
 import { capWords } from "./vm-contributions.js";
@@ -73,9 +74,11 @@ export class OneRegTable {
     return [...this.regs.keys()];
   }
 
-  lookup(id: bigint): OneReg {
-    const r = this.regs.get(id);
-    if (!r) fail(Errno.ENOENT, `ONE_REG id 0x${id.toString(16)} is not known to this vCPU`);
+  /** The register of `id` (a u64, number or bigint): EINVAL when `id` is not a u64, ENOENT when unknown. */
+  lookup(id: bigint | number): OneReg {
+    const k = u64Arg(id, "ONE_REG id");
+    const r = this.regs.get(k);
+    if (!r) fail(Errno.ENOENT, `ONE_REG id 0x${k.toString(16)} is not known to this vCPU`);
     return r;
   }
 }
@@ -132,15 +135,23 @@ export class Vcpu {
    * KVM_ENABLE_CAP on this vCPU. `args[0]` is a device descriptor (number or handle),
    * `args[1]` the controller-side CPU number. Order of checks as in arch/powerpc/kvm/powerpc.c.
    */
-  enableCap(cap: number, args: readonly CapArg[] = [], flags = 0): void {
+  enableCap(cap: number | bigint, args: readonly CapArg[] = [], flags: number | bigint = 0): void {
     this.vm.checkCaller();
-    if (flags !== 0) fail(Errno.EINVAL, `KVM_ENABLE_CAP flags 0x${flags.toString(16)} (must be 0)`);
-    const handler = this.vm.vcpuCap(cap);
-    if (!handler) fail(Errno.EINVAL, `capability ${cap} cannot be enabled on a vCPU of this ${this.vm.arch} VM`);
-    const words = capWords(args);
-    const fdArg = args[0];
+    // struct kvm_enable_cap is copied in whole first: an unreadable args array is EFAULT, a
+    // field that is not its C integer EINVAL (validate.ts), before any capability check.
+    const { c, words, fdArg } = readStruct("KVM_ENABLE_CAP", () => {
+      const words = capWords(args);
+      return { c: u32Arg(cap, "KVM_ENABLE_CAP cap"), words, fdArg: (args as readonly CapArg[])[0] };
+    });
+    if (flags !== 0 && flags !== 0n) fail(Errno.EINVAL, `KVM_ENABLE_CAP flags ${show(flags)} (must be 0)`);
+    const handler = this.vm.vcpuCap(c);
+    if (!handler) fail(Errno.EINVAL, `capability ${c} cannot be enabled on a vCPU of this ${this.vm.arch} VM`);
     // A handle passed directly must still be open; a number is looked up like fdget().
     if (fdArg instanceof FileHandle && fdArg.closed) fail(Errno.EBADF, `descriptor ${fdArg.fd} is closed`);
+    // A handle is checked as its descriptor is: one of another process is not open here.
+    if (fdArg instanceof FileHandle && fdArg.process !== this.vm.process) {
+      fail(Errno.EBADF, `descriptor ${fdArg.fd} belongs to process ${fdArg.process.pid}, not the VM's`);
+    }
     const fd = Number(BigInt.asIntN(32, words[0]));
     const file = this.vm.process.get(fd);
     handler.precheck?.(this);
@@ -150,9 +161,9 @@ export class Vcpu {
   }
 
   /** KVM_GET_ONE_REG: writes the register into `addr` (its size from the id). */
-  getOneReg(id: bigint, addr: UserPtr): void {
+  getOneReg(id: bigint | number, addr: UserPtr | ArrayBufferView): void {
     const reg = this.oneReg.lookup(id);
-    const size = oneRegSize(id);
+    const size = oneRegSize(BigInt(id));
     // KVM reads the register first, then copies it out: the register's own errors come first.
     const value = reg.get();
     const v = new UapiView(addr, size, this.vm.endian, `ONE_REG ${reg.name}`);
@@ -167,9 +178,9 @@ export class Vcpu {
   }
 
   /** KVM_SET_ONE_REG: reads the register from `addr`. */
-  setOneReg(id: bigint, addr: UserPtr): void {
+  setOneReg(id: bigint | number, addr: UserPtr | ArrayBufferView): void {
     const reg = this.oneReg.lookup(id);
-    const size = oneRegSize(id);
+    const size = oneRegSize(BigInt(id));
     const v = new UapiView(addr, size, this.vm.endian, `ONE_REG ${reg.name}`);
     if (size === 8) reg.set(v.u64(0));
     else if (size === 4) reg.set(BigInt(v.u32(0)));
@@ -178,21 +189,36 @@ export class Vcpu {
   }
 
   /** Typed convenience over get/setOneReg (the value as one bigint: up to 128 bits). */
-  getOneRegU64(id: bigint): bigint {
+  getOneRegU64(id: bigint | number): bigint {
     return this.oneReg.lookup(id).get();
   }
 
-  setOneRegU64(id: bigint, value: bigint): void {
-    this.oneReg.lookup(id).set(BigInt.asUintN(64, value));
+  /** `value` a u64 (number or bigint): EINVAL otherwise, never wrapped. */
+  setOneRegU64(id: bigint | number, value: bigint | number): void {
+    const reg = this.oneReg.lookup(id);
+    reg.set(u64Arg(value, `ONE_REG ${reg.name} value`));
   }
 
   /** 128-bit registers (KVM_REG_PPC_VP_STATE): word 0 in the high 64 bits. */
-  setOneRegU128(id: bigint, value: bigint): void {
-    this.oneReg.lookup(id).set(BigInt.asUintN(128, value));
+  setOneRegU128(id: bigint | number, value: bigint | number): void {
+    const reg = this.oneReg.lookup(id);
+    const v = typeof value === "bigint" ? value : typeof value === "number" && Number.isInteger(value) ? BigInt(value) : -1n;
+    if (v < 0n || v >> 128n !== 0n) fail(Errno.EINVAL, `ONE_REG ${reg.name} value ${show(value)} is not a u128`);
+    reg.set(v);
   }
 
   /** A hypercall from this vCPU (a guest exit), arguments in r4..r11. */
-  hcall(opcode: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0): number {
+  hcall(
+    opcode: number | bigint,
+    a0: number | bigint = 0,
+    a1: number | bigint = 0,
+    a2: number | bigint = 0,
+    a3: number | bigint = 0,
+    a4: number | bigint = 0,
+    a5: number | bigint = 0,
+    a6: number | bigint = 0,
+    a7: number | bigint = 0,
+  ): number {
     return this.vm.hcalls.call(this, opcode, a0, a1, a2, a3, a4, a5, a6, a7);
   }
 
@@ -238,7 +264,7 @@ export class Vcpu {
   }
 
   /** An RTAS call from this vCPU; returns the return words (status first). */
-  rtas(name: string, args: readonly number[], nret = 1): number[] {
+  rtas(name: string, args: readonly (number | bigint)[] | null, nret: number | bigint = 1): number[] {
     return this.vm.rtas.call(this, name, args, nret);
   }
 }

@@ -17,7 +17,7 @@
  */
 import type { Arch } from "./constants.js";
 import { FileHandle } from "./files.js";
-import { Errno, fail } from "./kvm-error.js";
+import { arrayArg, s64OrU64Arg } from "./validate.js";
 import type { UserPtr } from "./uapi.js";
 import type { Vcpu, CapArg } from "./vcpu.js";
 import type { Vm } from "./vm.js";
@@ -82,18 +82,17 @@ export interface Sysreg {
 export const SYSREG_UNIMPLEMENTED = 0;
 
 /**
- * The four u64 argument words of a KVM_ENABLE_CAP (struct kvm_enable_cap.args): numbers,
- * bigints or handles (their descriptor number). EINVAL for anything that is not an integer.
+ * The four u64 argument words of a KVM_ENABLE_CAP (struct kvm_enable_cap.args): numbers or
+ * bigints (negative ones sign-extend, as C's int fds do) or handles (their descriptor number).
+ * An args value that is not an array is EFAULT, a word that is not an integer EINVAL
+ * (validate.ts). Run it inside `readStruct` so a throwing getter is EFAULT too.
  */
 export function capWords(args: readonly CapArg[]): bigint[] {
-  if (!Array.isArray(args)) fail(Errno.EINVAL, `KVM_ENABLE_CAP args: ${typeof args} is not an array`);
+  const list = arrayArg(args, "KVM_ENABLE_CAP args");
   const words: bigint[] = [0n, 0n, 0n, 0n];
-  for (let i = 0; i < 4 && i < args.length; i++) {
-    const a = args[i];
-    if (a instanceof FileHandle) words[i] = BigInt(a.fd);
-    else if (typeof a === "bigint") words[i] = BigInt.asUintN(64, a);
-    else if (typeof a === "number" && Number.isSafeInteger(a)) words[i] = BigInt.asUintN(64, BigInt(a));
-    else fail(Errno.EINVAL, `KVM_ENABLE_CAP args[${i}] = ${String(a)} is not a 64-bit integer`);
+  for (let i = 0; i < 4 && i < list.length; i++) {
+    const a = list[i];
+    words[i] = a instanceof FileHandle ? BigInt(a.fd) : s64OrU64Arg(a, `KVM_ENABLE_CAP args[${i}]`);
   }
   return words;
 }

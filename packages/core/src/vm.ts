@@ -44,6 +44,7 @@ import {
 } from "./tokens.js";
 import type { Tracer } from "./tracer.js";
 import { UapiView, type UserPtr } from "./uapi.js";
+import { readStruct, show, u32Arg } from "./validate.js";
 import { Vcpu, type CapArg, type VcpuCapHandler } from "./vcpu.js";
 import {
   VmContribution,
@@ -57,8 +58,8 @@ import {
 export interface CreateDeviceOptions {
   /** KVM_CREATE_DEVICE_TEST: only ask whether the type is supported. */
   test?: boolean;
-  /** Raw flags word; bits other than TEST are ignored, as in KVM. */
-  flags?: number;
+  /** Raw flags word (a u32, number or bigint); bits other than TEST are ignored, as in KVM. */
+  flags?: number | bigint;
 }
 
 @injectable()
@@ -175,12 +176,17 @@ export class Vm {
    * KVM_ENABLE_CAP on the VM fd (kvm_vm_ioctl_enable_cap): flags are the handler's to check;
    * a capability no plugin handles is EINVAL, as the kernel's default case.
    */
-  enableCap(cap: number, args: readonly CapArg[] = [], flags = 0): void {
+  enableCap(cap: number, args: readonly CapArg[] = [], flags: number | bigint = 0): void {
     this.checkCaller();
-    const h = typeof cap === "number" ? this.vmCaps.get(cap) : undefined;
-    if (!h) fail(Errno.EINVAL, `capability ${String(cap)} cannot be enabled on this ${this.arch} VM`);
-    if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) fail(Errno.EINVAL, `KVM_ENABLE_CAP flags ${String(flags)}`);
-    h.enable(this, capWords(args), flags);
+    // struct kvm_enable_cap is copied in whole first (EFAULT), then its fields are checked.
+    const { c, words, f } = readStruct("KVM_ENABLE_CAP", () => ({
+      c: u32Arg(cap, "KVM_ENABLE_CAP cap"),
+      words: capWords(args),
+      f: u32Arg(flags, "KVM_ENABLE_CAP flags"),
+    }));
+    const h = this.vmCaps.get(c);
+    if (!h) fail(Errno.EINVAL, `capability ${c} cannot be enabled on this ${this.arch} VM`);
+    h.enable(this, words, f);
   }
 
   /** Resolves a service bound in this VM's container (setup time only, never per interrupt). */
@@ -254,14 +260,19 @@ export class Vm {
    * Errors: ENODEV (type 0, >= KVM_DEV_TYPE_MAX, or no backend for this architecture),
    * and whatever the backend's create refuses with (EEXIST, EINVAL ...).
    */
-  createDevice(type: number, opts: CreateDeviceOptions & { test: true }): undefined;
-  createDevice(type: number, opts?: CreateDeviceOptions): DeviceHandle;
-  createDevice(type: number, opts: CreateDeviceOptions = {}): DeviceHandle | undefined {
+  createDevice(type: number | bigint, opts: CreateDeviceOptions & { test: true }): undefined;
+  createDevice(type: number | bigint, opts?: CreateDeviceOptions | null): DeviceHandle;
+  createDevice(typeArg: number | bigint, opts: CreateDeviceOptions | null = {}): DeviceHandle | undefined {
     this.checkCaller();
-    const flags = ((opts.flags ?? 0) | (opts.test ? KVM_CREATE_DEVICE_TEST : 0)) >>> 0;
-    if (!Number.isInteger(type) || type < 0 || type > 0xffffffff) {
-      fail(Errno.ENODEV, `device type ${type} is not a u32`);
-    }
+    // The typed struct kvm_create_device: `null` options are the defaults; flags a u32 (EINVAL
+    // otherwise, never truncated); a type that is not a u32 names no device (ENODEV).
+    const type = u32Arg(typeArg, "device type", Errno.ENODEV);
+    const flags = readStruct("KVM_CREATE_DEVICE", () => {
+      if (opts === null || opts === undefined) return 0;
+      if (typeof opts !== "object") fail(Errno.EFAULT, `KVM_CREATE_DEVICE options ${show(opts)} are not readable`);
+      const f = opts.flags === undefined ? 0 : u32Arg(opts.flags, "KVM_CREATE_DEVICE flags");
+      return (f | (opts.test ? KVM_CREATE_DEVICE_TEST : 0)) >>> 0;
+    });
     if (type >= KVM_DEV_TYPE_MAX) fail(Errno.ENODEV, `device type ${type} >= KVM_DEV_TYPE_MAX (${KVM_DEV_TYPE_MAX})`);
     const contribution = this.byType.get(type);
     if (!contribution) fail(Errno.ENODEV, `no backend for device type ${type} on ${this.arch}`);

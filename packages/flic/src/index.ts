@@ -85,3 +85,4 @@ export {
 export { type FlicEvents } from "./trace.js";
 export { createFlicModule, flicDeviceContribution, type FlicModuleOptions } from "./module.js";
 export { default } from "./module.js";
+export { flicFuzzTarget } from "./fuzz-target.js";

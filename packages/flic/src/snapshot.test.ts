@@ -97,8 +97,8 @@ describe("save/restore", () => {
     const groups: number[] = [];
     const orig = a.flic.setAttr.bind(a.flic);
     const origGet = a.flic.getAttr.bind(a.flic);
-    a.flic.setAttr = (arg) => (groups.push(arg!.group), orig(arg));
-    a.flic.getAttr = (arg) => (groups.push(-arg!.group), origGet(arg));
+    a.flic.setAttr = (arg) => (groups.push(Number(arg!.group)), orig(arg));
+    a.flic.getAttr = (arg) => (groups.push(-Number(arg!.group)), origGet(arg));
     saveFlic(a.flic);
     expect(groups.indexOf(KVM_DEV_FLIC_APF_DISABLE_WAIT)).toBeLessThan(groups.indexOf(-KVM_DEV_FLIC_GET_ALL_IRQS));
     expect(groups.at(-1)).toBe(KVM_DEV_FLIC_APF_ENABLE);

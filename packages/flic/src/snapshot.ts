@@ -15,7 +15,7 @@
  * buffer in hex with its byte order as a sanity field. ENQUEUE re-evaluates every vCPU, so
  * pending interrupts are re-presented on the restored VM.
  */
-import { Errno, fail, type DeviceHandle, KvmError, type Endian } from "@irqlab/core";
+import { Errno, fail, parseSnapshot, type DeviceHandle, KvmError, type Endian } from "@irqlab/core";
 import {
   KVM_DEV_FLIC_ADAPTER_MODIFY,
   KVM_DEV_FLIC_ADAPTER_REGISTER,
@@ -78,24 +78,6 @@ function toHex(b: Uint8Array): string {
   for (let i = 0; i < b.length; i++) parts[i] = HEX[b[i]];
   return parts.join("");
 }
-function nibble(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-function fromHex(s: string): Uint8Array {
-  if (s.length % 2 !== 0) fail(Errno.EINVAL, "snapshot: irqs is not a hex string");
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    const hi = nibble(s.charCodeAt(2 * i));
-    const lo = nibble(s.charCodeAt(2 * i + 1));
-    if (hi < 0 || lo < 0) fail(Errno.EINVAL, "snapshot: irqs is not a hex string");
-    out[i] = (hi << 4) | lo;
-  }
-  return out;
-}
-
 /** Reads the whole floating list with GET_ALL_IRQS, growing the buffer on ENOMEM. */
 export function getAllIrqs(flic: DeviceHandle): { count: number; bytes: Uint8Array } {
   let size = 64 * SIZEOF_KVM_S390_IRQ;
@@ -148,107 +130,88 @@ export function saveFlic(flic: DeviceHandle, opts: { vcpus?: boolean } = {}): Fl
   return snap;
 }
 
-const U64_MAX = (1n << 64n) - 1n;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function isInt(v: unknown, min: number, max: number): v is number {
-  return typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
-}
-function u64(v: unknown, what: string): bigint {
-  if (typeof v !== "string" || !/^[0-9]{1,20}$/.test(v) || BigInt(v) > U64_MAX) {
-    fail(Errno.EINVAL, `FLIC snapshot: ${what} is not a decimal u64`);
-  }
-  return BigInt(v);
-}
-function bool(v: unknown, what: string): boolean {
-  if (typeof v !== "boolean") fail(Errno.EINVAL, `FLIC snapshot: ${what} is not a boolean`);
-  return v;
-}
-
 interface CheckedSnapshot {
   irqs: Uint8Array;
+  adapters: AdapterInfo[];
+  ais: { simm: number; nimm: number } | null;
+  apfEnabled: boolean;
   vcpus: Array<{ cr0: bigint; cr6: bigint; cr14: bigint; io: boolean; ext: boolean; mchk: boolean; emergency: number[] }> | null;
 }
 
 /**
- * Everything restoreFlic will hand to the FLIC, checked before anything is changed: a snapshot
- * a FLIC cannot have produced is EINVAL here instead of failing halfway through the restore.
+ * Step 1 of the restore (core snapshot.ts): everything restoreFlic will hand to the FLIC,
+ * checked and copied before anything is changed. A snapshot a FLIC cannot have produced is
+ * EINVAL here (sparse arrays, accessors, null-prototype objects are read as plain JSON)
+ * instead of failing halfway through the restore.
  */
 function checkSnapshot(snap: unknown, flic: DeviceHandle, dev: FlicDevice): CheckedSnapshot {
   const vm = flic.kvmDevice.vm;
-  if (!isObject(snap)) fail(Errno.EINVAL, "FLIC snapshot is not an object");
-  if (snap.version !== FLIC_SNAPSHOT_VERSION) fail(Errno.EINVAL, `FLIC snapshot version ${String(snap.version)} (expected ${FLIC_SNAPSHOT_VERSION})`);
-  if (snap.endian !== vm.endian) fail(Errno.EINVAL, `FLIC snapshot byte order ${String(snap.endian)}, VM is ${vm.endian}`);
-  if (typeof snap.irqs !== "string") fail(Errno.EINVAL, "FLIC snapshot: irqs is not a hex string");
-  const irqs = fromHex(snap.irqs);
-  if (!isInt(snap.count, 0, Number.MAX_SAFE_INTEGER) || irqs.length !== snap.count * SIZEOF_KVM_S390_IRQ) {
-    fail(Errno.EINVAL, `FLIC snapshot: ${irqs.length} bytes for ${String(snap.count)} records`);
-  }
-  // The records ENQUEUE would refuse (unknown or vCPU-only types, more than the queues hold).
-  const dv = new DataView(irqs.buffer, irqs.byteOffset, irqs.byteLength);
-  const le = vm.endian === "le";
-  let io = 0;
-  let virtio = 0;
-  let pfault = 0;
-  for (let off = 0; off < irqs.length; off += SIZEOF_KVM_S390_IRQ) {
-    const type = dv.getBigUint64(off, le);
-    const kind = irqPayloadOf(type);
-    if (kind === "invalid" || type === BigInt(KVM_S390_INT_PFAULT_INIT)) {
-      fail(Errno.EINVAL, `FLIC snapshot: record ${off / SIZEOF_KVM_S390_IRQ} has type 0x${type.toString(16)}, not a floating interrupt`);
-    }
-    if (kind === "io") io++;
-    else if (type === BigInt(KVM_S390_INT_VIRTIO)) virtio++;
-    else if (type === BigInt(KVM_S390_INT_PFAULT_DONE)) pfault++;
-  }
-  if (io > KVM_S390_MAX_FLOAT_IRQS || virtio > KVM_S390_MAX_VIRTIO_IRQS || pfault > KVM_S390_MAX_PFAULT_IRQS) {
-    fail(Errno.EINVAL, `FLIC snapshot: ${io} I/O, ${virtio} virtio, ${pfault} pfault-done records exceed the queue limits`);
-  }
-  if (!Array.isArray(snap.adapters)) fail(Errno.EINVAL, "FLIC snapshot: adapters is not an array");
-  const ids = new Set<number>();
-  snap.adapters.forEach((a: unknown, i: number) => {
-    const what = `adapters[${i}]`;
-    if (!isObject(a)) fail(Errno.EINVAL, `FLIC snapshot: ${what} is not an object`);
-    if (!isInt(a.id, 0, MAX_S390_IO_ADAPTERS - 1) || ids.has(a.id)) fail(Errno.EINVAL, `FLIC snapshot: ${what}.id ${String(a.id)} (0..63, once)`);
-    ids.add(a.id);
-    if (!isInt(a.isc, 0, 255)) fail(Errno.EINVAL, `FLIC snapshot: ${what}.isc ${String(a.isc)} (a u8)`);
-    const maskable = bool(a.maskable, `${what}.maskable`);
-    if (bool(a.masked, `${what}.masked`) && !maskable) fail(Errno.EINVAL, `FLIC snapshot: ${what} is masked but not maskable`);
-    bool(a.swap, `${what}.swap`);
-    bool(a.suppressible, `${what}.suppressible`);
-  });
-  if (snap.ais !== undefined) {
-    if (!isObject(snap.ais) || !isInt(snap.ais.simm, 0, 255) || !isInt(snap.ais.nimm, 0, 255)) {
-      fail(Errno.EINVAL, "FLIC snapshot: ais must be { simm, nimm } with u8 values");
-    }
-    if (!dev.aisEnabled) fail(Errno.EOPNOTSUPP, "FLIC snapshot carries AIS state, the destination has no AIS facility");
-  }
-  bool(snap.apfEnabled, "apfEnabled");
-  let vcpus: CheckedSnapshot["vcpus"] = null;
-  if (snap.vcpus !== undefined) {
-    if (!Array.isArray(snap.vcpus) || snap.vcpus.length !== vm.vcpus.length) {
-      fail(Errno.EINVAL, `FLIC snapshot has ${Array.isArray(snap.vcpus) ? snap.vcpus.length : "no"} vCPUs, the VM ${vm.vcpus.length}`);
-    }
-    vcpus = snap.vcpus.map((c: unknown, i: number) => {
-      const what = `vcpus[${i}]`;
-      if (!isObject(c)) fail(Errno.EINVAL, `FLIC snapshot: ${what} is not an object`);
-      const emergency = c.emergency ?? [];
-      if (!Array.isArray(emergency) || !emergency.every((a: unknown) => isInt(a, 0, vm.vcpus.length - 1))) {
-        fail(Errno.EINVAL, `FLIC snapshot: ${what}.emergency must list CPU addresses 0..${vm.vcpus.length - 1}`);
+  return parseSnapshot("FLIC", snap, (r, raw) => {
+    const o = r.obj(raw, "snapshot");
+    const g = (k: string) => r.get(o, k, "snapshot");
+    r.oneOf(g("version"), "version", [FLIC_SNAPSHOT_VERSION]);
+    r.oneOf(g("endian"), "endian (byte order of the VM)", [vm.endian]);
+    const irqs = r.hex(g("irqs"), "irqs");
+    const count = r.int(g("count"), "count", 0, Number.MAX_SAFE_INTEGER);
+    if (irqs.length !== count * SIZEOF_KVM_S390_IRQ) r.bad("count", `${count} records, irqs holds ${irqs.length} bytes`);
+    // The records ENQUEUE would refuse (unknown or vCPU-only types, more than the queues hold).
+    const dv = new DataView(irqs.buffer, irqs.byteOffset, irqs.byteLength);
+    const le = vm.endian === "le";
+    let io = 0;
+    let virtio = 0;
+    let pfault = 0;
+    for (let off = 0; off < irqs.length; off += SIZEOF_KVM_S390_IRQ) {
+      const type = dv.getBigUint64(off, le);
+      const kind = irqPayloadOf(type);
+      if (kind === "invalid" || type === BigInt(KVM_S390_INT_PFAULT_INIT)) {
+        r.bad(`irqs record ${off / SIZEOF_KVM_S390_IRQ}`, `has type 0x${type.toString(16)}, not a floating interrupt`);
       }
-      return {
-        cr0: u64(c.cr0, `${what}.cr0`),
-        cr6: u64(c.cr6, `${what}.cr6`),
-        cr14: u64(c.cr14, `${what}.cr14`),
-        io: bool(c.ioEnabled, `${what}.ioEnabled`),
-        ext: bool(c.extEnabled, `${what}.extEnabled`),
-        mchk: bool(c.mcheckEnabled, `${what}.mcheckEnabled`),
-        emergency: emergency as number[],
-      };
-    });
-  }
-  return { irqs, vcpus };
+      if (kind === "io") io++;
+      else if (type === BigInt(KVM_S390_INT_VIRTIO)) virtio++;
+      else if (type === BigInt(KVM_S390_INT_PFAULT_DONE)) pfault++;
+    }
+    if (io > KVM_S390_MAX_FLOAT_IRQS || virtio > KVM_S390_MAX_VIRTIO_IRQS || pfault > KVM_S390_MAX_PFAULT_IRQS) {
+      r.bad("irqs", `${io} I/O, ${virtio} virtio, ${pfault} pfault-done records exceed the queue limits`);
+    }
+    const ids = new Set<number>();
+    const adapters = r.arr(g("adapters"), "adapters", (el, path) => {
+      const a = r.obj(el, path);
+      const f = (k: string) => r.get(a, k, path);
+      const id = r.unique(ids, r.int(f("id"), `${path}.id`, 0, MAX_S390_IO_ADAPTERS - 1), `${path}.id`);
+      const isc = r.u8(f("isc"), `${path}.isc`);
+      const maskable = r.bool(f("maskable"), `${path}.maskable`);
+      const masked = r.bool(f("masked"), `${path}.masked`);
+      if (masked && !maskable) r.bad(path, "is masked but not maskable");
+      return { id, isc, maskable, masked, swap: r.bool(f("swap"), `${path}.swap`), suppressible: r.bool(f("suppressible"), `${path}.suppressible`) };
+    }, MAX_S390_IO_ADAPTERS);
+    let ais: CheckedSnapshot["ais"] = null;
+    if (g("ais") !== undefined) {
+      const a = r.obj(g("ais"), "ais");
+      ais = { simm: r.u8(r.get(a, "simm", "ais"), "ais.simm"), nimm: r.u8(r.get(a, "nimm", "ais"), "ais.nimm") };
+      if (!dev.aisEnabled) fail(Errno.EOPNOTSUPP, "FLIC snapshot carries AIS state, the destination has no AIS facility");
+    }
+    const apfEnabled = r.bool(g("apfEnabled"), "apfEnabled");
+    let vcpus: CheckedSnapshot["vcpus"] = null;
+    if (g("vcpus") !== undefined) {
+      vcpus = r.arr(g("vcpus"), "vcpus", (el, path) => {
+        const c = r.obj(el, path);
+        const f = (k: string) => r.get(c, k, path);
+        const em = f("emergency");
+        const emergency = em === undefined ? [] : r.arr(em, `${path}.emergency`, (x, p) => r.int(x, p, 0, vm.vcpus.length - 1));
+        return {
+          cr0: r.u64(f("cr0"), `${path}.cr0`),
+          cr6: r.u64(f("cr6"), `${path}.cr6`),
+          cr14: r.u64(f("cr14"), `${path}.cr14`),
+          io: r.bool(f("ioEnabled"), `${path}.ioEnabled`),
+          ext: r.bool(f("extEnabled"), `${path}.extEnabled`),
+          mchk: r.bool(f("mcheckEnabled"), `${path}.mcheckEnabled`),
+          emergency,
+        };
+      });
+      if (vcpus.length !== vm.vcpus.length) r.bad("vcpus", `has ${vcpus.length} vCPUs, the VM ${vm.vcpus.length}`);
+    }
+    return { irqs, adapters, ais, apfEnabled, vcpus };
+  });
 }
 
 /**
@@ -264,7 +227,7 @@ export function restoreFlic(flic: DeviceHandle, snap: FlicSnapshot): void {
   if (dev.adapters().length > 0 || dev.state.floating.itemCount() > 0) {
     fail(Errno.EBUSY, "FLIC restore needs a fresh FLIC: the destination already holds adapters or floating interrupts");
   }
-  for (const a of snap.adapters) {
+  for (const a of checked.adapters) {
     flic.setAttr({
       group: KVM_DEV_FLIC_ADAPTER_REGISTER,
       attr: 0,
@@ -281,10 +244,10 @@ export function restoreFlic(flic: DeviceHandle, snap: FlicSnapshot): void {
       });
     }
   }
-  if (snap.ais) flic.setAttr({ group: KVM_DEV_FLIC_AISM_ALL, attr: 2, addr: encodeAisAll(snap.ais) });
+  if (checked.ais) flic.setAttr({ group: KVM_DEV_FLIC_AISM_ALL, attr: 2, addr: encodeAisAll(checked.ais) });
   const irqs = checked.irqs;
   if (irqs.length > 0) flic.setAttr({ group: KVM_DEV_FLIC_ENQUEUE, attr: irqs.length, addr: irqs });
-  if (snap.apfEnabled) flic.setAttr({ group: KVM_DEV_FLIC_APF_ENABLE, attr: 0 });
+  if (checked.apfEnabled) flic.setAttr({ group: KVM_DEV_FLIC_APF_ENABLE, attr: 0 });
   if (checked.vcpus) {
     checked.vcpus.forEach((c, i) => {
       dev.setVcpuControl(i, { cr0: c.cr0, cr6: c.cr6, cr14: c.cr14, ioEnabled: c.io, extEnabled: c.ext, mcheckEnabled: c.mchk });

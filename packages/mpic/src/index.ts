@@ -145,6 +145,7 @@ export {
   saveMpicState,
   restoreMpicState,
   validateMpicSnapshot,
+  parseMpicSnapshot,
   MPIC_SNAPSHOT_FORMAT,
   type MpicSnapshot,
   type SaveOptions,
@@ -153,3 +154,4 @@ export { MPIC_QUIRK, MPIC_QUIRKS, MPIC_PROFILES, MpicQuirkSet } from "./quirks.j
 export type { OpenPic } from "./openpic.js";
 export type { IrqQueues } from "./irq-queue.js";
 export type { MpicMmioRegion } from "./mmio.js";
+export { mpic20FuzzTarget, mpic42FuzzTarget } from "./fuzz-target.js";

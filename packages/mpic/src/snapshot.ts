@@ -35,7 +35,7 @@
  * Saving reads MSIRn (read-to-clear) for each non-empty bank and writes the bits back through
  * MSIIR at once, which leaves the MPIC as it was.
  */
-import { Errno, fail, type DeviceHandle } from "@irqlab/core";
+import { Errno, fail, KVM_CAP_IRQ_MPIC, parseSnapshot, restoreSnapshot, scratchVm, type DeviceHandle } from "@irqlab/core";
 import { getMpicBaseAddr, getMpicIrqActive, readMpicRegister, setMpicBaseAddr, setMpicIrqActive, writeMpicRegister } from "./attributes.js";
 import {
   CPU_CTPR,
@@ -173,35 +173,88 @@ function rewriteMsir(h: DeviceHandle, bank: number, bits: number): void {
   }
 }
 
-function checkArray(name: string, a: unknown, len: number): void {
-  if (!Array.isArray(a) || a.length !== len || !a.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
-    fail(Errno.EINVAL, `MPIC snapshot: ${name} must be ${len} u32 values`);
-  }
+/**
+ * Step 1 of the restore (core snapshot.ts): the whole snapshot read as plain JSON (own data
+ * properties, no holes, no accessors) into a validated copy (EINVAL naming the bad field).
+ */
+export function parseMpicSnapshot(snap: unknown): MpicSnapshot {
+  return parseSnapshot("MPIC", snap, (r, raw) => {
+    const o = r.obj(raw, "snapshot");
+    const g = (k: string) => r.get(o, k, "snapshot");
+    const words = (k: string, len: number) => {
+      const a = r.arr(g(k), k, (x, p) => r.u32(x, p), len);
+      if (a.length !== len) r.bad(k, `has ${a.length} values, ${len} expected`);
+      return a;
+    };
+    r.oneOf(g("format"), "format", [MPIC_SNAPSHOT_FORMAT]);
+    const baseAddr = r.str(g("baseAddr"), "baseAddr", 18);
+    if (!/^0x[0-9a-f]{1,16}$/i.test(baseAddr)) r.bad("baseAddr", "is not a 0x-hex u64");
+    const timers = r.arr(g("timers"), "timers", (el, p) => {
+      const t = r.obj(el, p);
+      return { gtbcr: r.u32(r.get(t, "gtbcr", p), `${p}.gtbcr`), gtvpr: r.u32(r.get(t, "gtvpr", p), `${p}.gtvpr`), gtdr: r.u32(r.get(t, "gtdr", p), `${p}.gtdr`) };
+    }, MAX_TMR);
+    if (timers.length !== MAX_TMR) r.bad("timers", `has ${timers.length} entries, ${MAX_TMR} expected`);
+    const ilr = g("ilr") === undefined ? undefined : words("ilr", MAX_SRC);
+    return {
+      format: MPIC_SNAPSHOT_FORMAT,
+      type: r.u32(g("type"), "type"),
+      brr1: r.u32(g("brr1"), "brr1"),
+      frr: r.u32(g("frr"), "frr"),
+      baseAddr,
+      gcr: r.u32(g("gcr"), "gcr"),
+      spvr: r.u32(g("spvr"), "spvr"),
+      tfrr: r.u32(g("tfrr"), "tfrr"),
+      timers,
+      ipiVpr: words("ipiVpr", MAX_IPI),
+      ivpr: words("ivpr", MAX_SRC),
+      idr: words("idr", MAX_SRC),
+      ...(ilr ? { ilr } : {}),
+      ctpr: words("ctpr", MAX_CPU),
+      irqActive: words("irqActive", MAX_SRC + 1),
+      msir: words("msir", MAX_MSI),
+    };
+  });
 }
 
 /** Validates a snapshot's shape (EINVAL naming the bad field). */
 export function validateMpicSnapshot(s: MpicSnapshot): void {
-  if (s === null || typeof s !== "object" || s.format !== MPIC_SNAPSHOT_FORMAT) {
-    fail(Errno.EINVAL, `MPIC snapshot: format must be "${MPIC_SNAPSHOT_FORMAT}"`);
-  }
-  for (const k of ["type", "brr1", "frr", "gcr", "spvr", "tfrr"] as const) checkArray(k, [s[k]], 1);
-  if (typeof s.baseAddr !== "string" || !/^0x[0-9a-f]{1,16}$/i.test(s.baseAddr)) fail(Errno.EINVAL, "MPIC snapshot: baseAddr");
-  if (!Array.isArray(s.timers) || s.timers.length !== MAX_TMR) fail(Errno.EINVAL, "MPIC snapshot: timers must have 4 entries");
-  for (const t of s.timers) checkArray("timers[]", [t?.gtbcr, t?.gtvpr, t?.gtdr], 3);
-  checkArray("ipiVpr", s.ipiVpr, MAX_IPI);
-  checkArray("ivpr", s.ivpr, MAX_SRC);
-  checkArray("idr", s.idr, MAX_SRC);
-  if (s.ilr !== undefined) checkArray("ilr", s.ilr, MAX_SRC);
-  checkArray("ctpr", s.ctpr, MAX_CPU);
-  checkArray("irqActive", s.irqActive, MAX_SRC + 1);
-  checkArray("msir", s.msir, MAX_MSI);
+  parseMpicSnapshot(s);
 }
 
 /** Restores `snap` into the freshly created MPIC behind `h` (see the order above). */
-export function restoreMpicState(h: DeviceHandle, snap: MpicSnapshot): void {
+export function restoreMpicState(h: DeviceHandle, raw: MpicSnapshot): void {
   const dev = h.backend();
   if (!(dev instanceof MpicDevice)) fail(Errno.EINVAL, `descriptor ${h.fd} is not an MPIC`);
-  validateMpicSnapshot(snap);
+  // core snapshot.ts: parse whole; rehearse on a scratch MPIC made like this one (same type,
+  // same vCPUs connected) and refuse a snapshot that would not save back as itself (a value
+  // the registers do not keep); then apply from the validated copy.
+  const vm = h.kvmDevice.vm;
+  restoreSnapshot({
+    what: "MPIC",
+    raw,
+    parse: () => parseMpicSnapshot(raw),
+    rehearse: (snap) => {
+      const scratch = scratchVm(vm);
+      try {
+        const h2 = scratch.createDevice(h.type);
+        for (const v of vm.vcpus) if (v.irqchipKind === "mpic") scratch.vcpu(v.id).enableCap(KVM_CAP_IRQ_MPIC, [h2, v.irqchipCpu]);
+        applyMpic(h2, h2.backend<MpicDevice>(), snap);
+        const back = parseMpicSnapshot(saveMpicState(h2, { allowInService: true }));
+        const a = JSON.stringify(back);
+        const b = JSON.stringify(snap);
+        if (a !== b) {
+          const field = (Object.keys(snap) as Array<keyof MpicSnapshot>).find((k) => JSON.stringify(back[k]) !== JSON.stringify(snap[k]));
+          fail(Errno.EINVAL, `MPIC snapshot is inconsistent: ${String(field)} would not restore as saved`);
+        }
+      } finally {
+        scratch.destroy();
+      }
+    },
+    apply: (snap) => applyMpic(h, dev, snap),
+  });
+}
+
+function applyMpic(h: DeviceHandle, dev: MpicDevice, snap: MpicSnapshot): void {
   const wr = (off: number, v: number) => writeMpicRegister(h, off, v);
   const rd = (off: number) => readMpicRegister(h, off);
   if (snap.type !== dev.model.type || rd(REG_BRR1) !== snap.brr1) {

@@ -68,7 +68,7 @@ import { copyEntries, routeTypeName, validateEntries } from "./route-validation.
 import { decodeIrqRoutingEntries, decodeIrqRoutingHeader, type AnyRoutingEntry } from "./routing-entry-codec.js";
 import { RoutingTable, type ChipResolver, type CompiledRoute } from "./routing-table.js";
 import { emit } from "./trace.js";
-import { isU32, structArg, u32Arg } from "./input.js";
+import { faulted, isU32, readStruct, structArg, u32Arg, userBytes } from "./input.js";
 import { decodeIoeventfd, decodeIrqfd, decodeMsi, type MsiArg } from "./uapi-structs.js";
 
 /** An eventfd as irqfd/ioeventfd take it: a descriptor number in the VM's process, or a handle. */
@@ -129,6 +129,8 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   private msis = 0;
   private irqfdWakeups = 0;
   private irqfdSignals = 0;
+  /** Counts irqfd shutdown consumed from its eventfd (irqfd_shutdown's remove_wait_queue). */
+  private irqfdShutdownSignals = 0;
   private irqfdCoalesced = 0;
   private irqfdInjections = 0;
   private resamples = 0;
@@ -367,17 +369,24 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     this.vm.checkCaller();
     this.checkSignalMsiIoctl();
     structArg(msg, "KVM_SIGNAL_MSI argument");
-    // A message already in normal form goes to the controller as it is (no copy per call).
-    const m: MsiMessage =
-      isU32(msg.addressLo) && isU32(msg.addressHi) && isU32(msg.data) && isU32(msg.flags) && isU32(msg.devid)
-        ? (msg as MsiMessage)
-        : {
-            addressLo: u32Arg(msg.addressLo, "KVM_SIGNAL_MSI address_lo"),
-            addressHi: u32Arg(msg.addressHi, "KVM_SIGNAL_MSI address_hi"),
-            data: u32Arg(msg.data, "KVM_SIGNAL_MSI data"),
-            flags: u32Arg(msg.flags === undefined ? 0 : msg.flags, "KVM_SIGNAL_MSI flags"),
-            devid: u32Arg(msg.devid === undefined ? 0 : msg.devid, "KVM_SIGNAL_MSI devid"),
-          };
+    let m: MsiMessage;
+    // copy_from_user of the struct: only the field reads are in the try (a getter that throws
+    // is EFAULT); nothing allocates on the common path.
+    try {
+      // A message already in normal form goes to the controller as it is (no copy per call).
+      m =
+        isU32(msg.addressLo) && isU32(msg.addressHi) && isU32(msg.data) && isU32(msg.flags) && isU32(msg.devid)
+          ? (msg as MsiMessage)
+          : {
+              addressLo: u32Arg(msg.addressLo, "KVM_SIGNAL_MSI address_lo"),
+              addressHi: u32Arg(msg.addressHi, "KVM_SIGNAL_MSI address_hi"),
+              data: u32Arg(msg.data, "KVM_SIGNAL_MSI data"),
+              flags: u32Arg(msg.flags === undefined ? 0 : msg.flags, "KVM_SIGNAL_MSI flags"),
+              devid: u32Arg(msg.devid === undefined ? 0 : msg.devid, "KVM_SIGNAL_MSI devid"),
+            };
+    } catch (e) {
+      throw faulted(e, "KVM_SIGNAL_MSI argument");
+    }
     const flags = m.flags;
     return this.sendMsi(m, flags);
   }
@@ -418,11 +427,10 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   /** KVM_IRQFD: assigns (or with DEASSIGN removes) an irqfd. Returns 0. */
   irqfd(args: IrqfdArgs): number {
     this.vm.checkCaller();
-    const gsi = structArg(args, "KVM_IRQFD argument").gsi;
-    if (!Number.isInteger(gsi) || gsi < -0x80000000 || gsi > 0xffffffff) {
-      fail(Errno.EINVAL, `KVM_IRQFD gsi ${show(gsi)} is not a u32`);
-    }
-    return this.irqfdCommon(args.fd, gsi >>> 0, args.flags ?? 0, args.resamplefd);
+    structArg(args, "KVM_IRQFD argument");
+    const a = readStruct("KVM_IRQFD argument", () => ({ gsi: args.gsi, fd: args.fd, flags: args.flags, resamplefd: args.resamplefd }));
+    const gsi = u32Arg(a.gsi, "KVM_IRQFD gsi");
+    return this.irqfdCommon(a.fd, gsi, a.flags ?? 0, a.resamplefd);
   }
 
   /** KVM_IRQFD on a struct kvm_irqfd buffer (descriptor numbers in the VM's process). */
@@ -528,7 +536,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
     const ev = irqfd.eventfd;
     if (ev.priorityWaiter === irqfd) {
       ev.priorityWaiter = null;
-      ev.take();
+      this.irqfdShutdownSignals += ev.take();
     }
     const rs = irqfd.resampler;
     if (rs !== null) {
@@ -692,6 +700,8 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   ioeventfd(args: IoeventfdArgs & { fd: EventFdRef }): number {
     this.vm.checkCaller();
     structArg(args, "KVM_IOEVENTFD argument");
+    // copy_from_user: the struct's fields copied once (a getter that throws is EFAULT).
+    args = readStruct("KVM_IOEVENTFD argument", () => ({ ...args }));
     const resolve = () => this.resolveEventFd(args.fd, "KVM_IOEVENTFD fd");
     const flags = args.flags ?? 0;
     if (typeof flags !== "number") fail(Errno.EINVAL, `KVM_IOEVENTFD flags ${show(flags)}`);
@@ -718,8 +728,10 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
    * The VM ioctls routing serves, by number (either encoding). Unknown numbers, and ioctls
    * the architecture's kernel does not build, are ENOTTY.
    */
-  ioctl(cmd: number, arg: UserPtr): number {
-    switch (cmd >>> 0) {
+  ioctl(cmd: number | bigint, argIn: UserPtr | ArrayBufferView): number {
+    const c = u32Arg(cmd, "VM ioctl cmd");
+    const arg = userBytes(argIn);
+    switch (c) {
       case KVM_SET_GSI_ROUTING:
       case KVM_SET_GSI_ROUTING_PPC:
         return this.setGsiRoutingIoctl(arg);
@@ -739,7 +751,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
         return this.ioeventfdIoctl(arg);
       default:
         this.vm.checkCaller();
-        fail(Errno.ENOTTY, `VM ioctl 0x${(cmd >>> 0).toString(16)} is not a routing ioctl`);
+        fail(Errno.ENOTTY, `VM ioctl 0x${c.toString(16)} is not a routing ioctl`);
     }
   }
 
@@ -754,6 +766,7 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
       irqfds: this.irqfdSet.size,
       irqfdWakeups: this.irqfdWakeups,
       irqfdSignals: this.irqfdSignals,
+      irqfdShutdownSignals: this.irqfdShutdownSignals,
       irqfdCoalesced: this.irqfdCoalesced,
       irqfdInjections: this.irqfdInjections,
       resamplers: this.resamplers.size,

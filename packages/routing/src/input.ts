@@ -1,33 +1,24 @@
 /**
  * Checks for the typed API's arguments, which stand in for the UAPI structs KVM copies from
- * user memory: a struct that cannot be read is EFAULT (as a bad pointer is), a field that is
- * not the C integer it stands for is EINVAL. Negative integers wrap as they do in C.
+ * user memory. These are core's one validation layer (core/src/validate.ts): a struct that
+ * cannot be read is EFAULT (as a bad pointer is), a field that is not the C integer it stands
+ * for (number or bigint; negative, fractional, out of range) is EINVAL.
  */
-import { Errno, fail } from "@irqlab/core";
-import { show } from "./show.js";
+import { Errno, KvmError, u32Arg as coreU32Arg } from "@irqlab/core";
 
-/** A number that is a u32 or an s32 (which wraps to a u32). */
-export function isU32Like(v: unknown): v is number {
-  return typeof v === "number" && Number.isInteger(v) && v >= -0x80000000 && v <= 0xffffffff;
-}
+export { structArg, readStruct, u64Arg, userBytes } from "@irqlab/core";
 
 /** A number that already is a u32 (typeof first: no valueOf of an object runs). */
 export function isU32(v: unknown): v is number {
   return typeof v === "number" && v >>> 0 === v;
 }
 
-/** `v` as a u32, or EINVAL naming `what`. */
+/** `v` (number or bigint) as a u32, or EINVAL naming `what`. */
 export function u32Arg(v: unknown, what: string): number {
-  return isU32(v) ? v : u32Wrapped(v, what);
+  return isU32(v) ? v : coreU32Arg(v, what);
 }
 
-function u32Wrapped(v: unknown, what: string): number {
-  if (!isU32Like(v)) fail(Errno.EINVAL, `${what} ${show(v)} is not a u32`);
-  return v >>> 0;
-}
-
-/** The argument object of a call (its struct), or EFAULT when there is none to read. */
-export function structArg<T extends object>(v: T, what: string): T {
-  if (typeof v !== "object" || v === null) fail(Errno.EFAULT, `${what}: ${show(v)} is not readable`);
-  return v;
+/** What a struct read that threw becomes: its KvmError, or EFAULT (a getter that throws). */
+export function faulted(e: unknown, what: string): KvmError {
+  return KvmError.is(e) ? e : new KvmError(Errno.EFAULT, `${what}: reading the struct faulted`);
 }

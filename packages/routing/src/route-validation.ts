@@ -29,8 +29,7 @@ import {
   type RoutingEntry,
   type Vm,
 } from "@irqlab/core";
-import { show } from "./show.js";
-import { isU32Like } from "./input.js";
+import { readStruct, u32Arg, u64Arg } from "@irqlab/core";
 import type { ArchProfile } from "./arch-profile.js";
 import { KVM_MAX_IRQ_ROUTES } from "./constants.js";
 import type { AnyRoutingEntry } from "./routing-entry-codec.js";
@@ -56,19 +55,16 @@ export function routeTypeName(type: number): string {
   return TYPE_NAMES[type] ?? `type ${type}`;
 }
 
-/** A u32 field of a typed entry (negative integers wrap as in C; other values are EINVAL). */
+/** A u32 field of a typed entry (number or bigint; anything else EINVAL: core validate.ts). */
 function u32(v: unknown, what: string, i: number): number {
   if (typeof v === "number" && v >>> 0 === v) return v;
-  if (!isU32Like(v)) fail(Errno.EINVAL, `routing entry ${i}: ${what} ${show(v)} is not a u32`);
-  return v >>> 0;
+  return u32Arg(v, `routing entry ${i}: ${what}`);
 }
 
-/** A u64 field held as a number (a guest address or bit offset). */
+/** A u64 field held as a number (a guest address or bit offset; beyond 2^53 not exact). */
 function u64n(v: unknown, what: string, i: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 2 ** 64) {
-    fail(Errno.EINVAL, `routing entry ${i}: ${what} ${show(v)} is not a u64`);
-  }
-  return v;
+  if (typeof v === "number" && v >= 0 && Number.isSafeInteger(v)) return v;
+  return Number(u64Arg(v, `routing entry ${i}: ${what}`));
 }
 
 /**
@@ -76,6 +72,11 @@ function u64n(v: unknown, what: string, i: number): number {
  * of the entry's type are read, like the kernel's union).
  */
 export function copyEntries(entries: readonly AnyRoutingEntry[]): RoutingEntry[] {
+  // A getter that throws while the entries are copied is the copy faulting (EFAULT).
+  return readStruct("KVM_SET_GSI_ROUTING entries", () => copyEntriesUnchecked(entries));
+}
+
+function copyEntriesUnchecked(entries: readonly AnyRoutingEntry[]): RoutingEntry[] {
   const out: RoutingEntry[] = new Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as unknown as Record<string, unknown>;

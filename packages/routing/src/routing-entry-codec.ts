@@ -21,6 +21,10 @@ import {
   KVM_IRQ_ROUTING_XEN_EVTCHN,
   UapiView,
   fail,
+  readStruct,
+  show,
+  u32Arg,
+  u64Arg,
   type Endian,
   type RoutingEntry,
   type UnknownEntry,
@@ -31,52 +35,74 @@ import { SIZEOF_KVM_IRQ_ROUTING, SIZEOF_KVM_IRQ_ROUTING_ENTRY } from "./constant
 /** A routing entry as userspace may pass it: a known type, or any other type number. */
 export type AnyRoutingEntry = RoutingEntry | UnknownEntry;
 
-/** Writes `e` at byte `off` of `view`. */
+/**
+ * Writes `e` at byte `off` of `view`. Every field goes through core's validation layer:
+ * number or bigint, anything else (a missing `msi`, a fraction, a negative) is EINVAL naming
+ * the field, before a byte is written.
+ */
 export function writeRoutingEntry(view: UapiView, off: number, e: AnyRoutingEntry): void {
-  view.setU32(off, e.gsi);
-  view.setU32(off + 4, e.type);
-  view.setU32(off + 8, e.flags);
+  const w = readStruct("struct kvm_irq_routing_entry", () => entryWords(e));
+  view.setU32(off, w.gsi);
+  view.setU32(off + 4, w.type);
+  view.setU32(off + 8, w.flags);
   const u = off + 16;
-  switch (e.type) {
-    case KVM_IRQ_ROUTING_IRQCHIP: {
-      const x = e as Extract<RoutingEntry, { type: 1 }>;
-      view.setU32(u, x.irqchip);
-      view.setU32(u + 4, x.pin);
+  for (let i = 0; i < w.u32.length; i++) view.setU32(u + 4 * w.u32[i][0], w.u32[i][1]);
+  for (let i = 0; i < w.u64.length; i++) view.setU64(u + 4 * w.u64[i][0], w.u64[i][1]);
+}
+
+interface EntryWords {
+  gsi: number;
+  type: number;
+  flags: number;
+  /** [word index in the union, value] */
+  u32: Array<[number, number]>;
+  u64: Array<[number, bigint]>;
+}
+
+function part(e: unknown, key: string, what: string): Record<string, unknown> {
+  const p = (e as Record<string, unknown>)[key];
+  if (typeof p !== "object" || p === null) fail(Errno.EINVAL, `routing entry: ${what} entry without ${key}`);
+  return p as Record<string, unknown>;
+}
+
+function entryWords(e: AnyRoutingEntry): EntryWords {
+  if (typeof e !== "object" || e === null) fail(Errno.EINVAL, `routing entry ${show(e)} is not an object`);
+  const r = e as unknown as Record<string, unknown>;
+  const f = (o: Record<string, unknown>, k: string, name: string, dflt?: number): number =>
+    u32Arg(o[k] === undefined && dflt !== undefined ? dflt : o[k], `routing entry ${name}`);
+  const g = (o: Record<string, unknown>, k: string, name: string): bigint => u64Arg(o[k], `routing entry ${name}`);
+  const type = f(r, "type", "type");
+  const out: EntryWords = { gsi: f(r, "gsi", "gsi"), type, flags: f(r, "flags", "flags", 0), u32: [], u64: [] };
+  switch (type) {
+    case KVM_IRQ_ROUTING_IRQCHIP:
+      out.u32.push([0, f(r, "irqchip", "irqchip")], [1, f(r, "pin", "pin")]);
       break;
-    }
     case KVM_IRQ_ROUTING_MSI: {
-      const m = (e as Extract<RoutingEntry, { type: 2 }>).msi;
-      view.setU32(u, m.addressLo);
-      view.setU32(u + 4, m.addressHi);
-      view.setU32(u + 8, m.data);
-      view.setU32(u + 12, m.devid);
+      const m = part(e, "msi", "MSI");
+      out.u32.push(
+        [0, f(m, "addressLo", "msi.addressLo")],
+        [1, f(m, "addressHi", "msi.addressHi", 0)],
+        [2, f(m, "data", "msi.data")],
+        [3, f(m, "devid", "msi.devid", 0)],
+      );
       break;
     }
     case KVM_IRQ_ROUTING_S390_ADAPTER: {
-      const a = (e as Extract<RoutingEntry, { type: 3 }>).adapter;
-      view.setU64(u, BigInt(a.indAddr));
-      view.setU64(u + 8, BigInt(a.summaryAddr));
-      view.setU64(u + 16, BigInt(a.indOffset));
-      view.setU32(u + 24, a.summaryOffset);
-      view.setU32(u + 28, a.adapterId);
+      const a = part(e, "adapter", "S390_ADAPTER");
+      out.u64.push([0, g(a, "indAddr", "adapter.indAddr")], [2, g(a, "summaryAddr", "adapter.summaryAddr")], [4, g(a, "indOffset", "adapter.indOffset")]);
+      out.u32.push([6, f(a, "summaryOffset", "adapter.summaryOffset")], [7, f(a, "adapterId", "adapter.adapterId")]);
       break;
     }
-    case KVM_IRQ_ROUTING_HV_SINT: {
-      const h = e as Extract<RoutingEntry, { type: 4 }>;
-      view.setU32(u, h.vcpu);
-      view.setU32(u + 4, h.sint);
+    case KVM_IRQ_ROUTING_HV_SINT:
+      out.u32.push([0, f(r, "vcpu", "vcpu")], [1, f(r, "sint", "sint")]);
       break;
-    }
-    case KVM_IRQ_ROUTING_XEN_EVTCHN: {
-      const x = e as Extract<RoutingEntry, { type: 5 }>;
-      view.setU32(u, x.port);
-      view.setU32(u + 4, x.vcpu);
-      view.setU32(u + 8, x.priority);
+    case KVM_IRQ_ROUTING_XEN_EVTCHN:
+      out.u32.push([0, f(r, "port", "port")], [1, f(r, "vcpu", "vcpu")], [2, f(r, "priority", "priority")]);
       break;
-    }
     default:
       break;
   }
+  return out;
 }
 
 /** Reads the entry at byte `off` of `view`. Unknown types decode to `{ gsi, type, flags }`. */
@@ -144,15 +170,17 @@ export function decodeRoutingEntry(bytes: UserPtr, endian: Endian = "le"): AnyRo
  */
 export function encodeIrqRouting(
   entries: readonly AnyRoutingEntry[],
-  flags = 0,
+  flags: number | bigint = 0,
   endian: Endian = "le",
-  nr: number = entries.length,
+  nrArg?: number | bigint,
 ): Uint8Array {
+  if (!Array.isArray(entries)) fail(Errno.EINVAL, `encodeIrqRouting: entries ${show(entries)} is not an array`);
+  const nr = nrArg ?? entries.length;
   const size = SIZEOF_KVM_IRQ_ROUTING + SIZEOF_KVM_IRQ_ROUTING_ENTRY * entries.length;
   const bytes = new Uint8Array(size);
   const view = new UapiView(bytes, size, endian, "struct kvm_irq_routing");
-  view.setU32(0, nr);
-  view.setU32(4, flags);
+  view.setU32(0, u32Arg(nr, "struct kvm_irq_routing nr"));
+  view.setU32(4, u32Arg(flags, "struct kvm_irq_routing flags"));
   for (let i = 0; i < entries.length; i++) {
     writeRoutingEntry(view, SIZEOF_KVM_IRQ_ROUTING + i * SIZEOF_KVM_IRQ_ROUTING_ENTRY, entries[i]);
   }

@@ -18,3 +18,25 @@
  */
 export { describeControllerConformance, type PluginUnderTest } from "./conformance.js";
 export { GuestHarness, type HarnessSource } from "./guest-harness.js";
+export {
+  fuzzController,
+  replayFuzzCase,
+  replayOps,
+  shrinkOps,
+  regressionTest,
+  formatFuzzReport,
+  makeFuzzEnv,
+  observeVm,
+  genericEntries,
+  FuzzFailure,
+  Rng,
+  type FuzzTarget,
+  type FuzzEntry,
+  type FuzzEnv,
+  type FuzzOp,
+  type FuzzOptions,
+  type FuzzReport,
+  type FuzzSnapshot,
+  type FuzzAttrGroup,
+  type V,
+} from "./fuzz.js";

@@ -33,8 +33,10 @@ describe("bad input: guest-visible statuses, no exception, nothing changed", () 
         const before = fingerprint(f);
         const rc = f.v[vcpu].hcall(op, a0, a1);
         expect([H_SUCCESS, H_PARAMETER]).toContain(rc);
+        // issue 16: core's hcall dispatch answers H_PARAMETER for a register holding no integer.
+        const integers = Number.isInteger(a0) && Number.isInteger(a1);
         if (rc === H_PARAMETER) {
-          expect([H_IPI, H_IPOLL]).toContain(op);
+          if (integers) expect([H_IPI, H_IPOLL]).toContain(op);
           expect(fingerprint(f)).toBe(before);
         }
         for (const v of f.v) for (const x of v.hret) expect(Number.isFinite(x)).toBe(true);

@@ -87,7 +87,7 @@ describe("plugin module and Linux-like guest driver", () => {
     const { vm, driver } = attach();
     const hc: number[] = [];
     const orig = vm.hcalls.call.bind(vm.hcalls);
-    vm.hcalls.call = (v, op, a0 = 0, a1 = 0, a2 = 0, a3 = 0) => (hc.push(op, a0, a1), orig(v, op, a0, a1, a2, a3));
+    vm.hcalls.call = (v, op, a0 = 0, a1 = 0, a2 = 0, a3 = 0) => (hc.push(Number(op), Number(a0), Number(a1)), orig(v, op, a0, a1, a2, a3));
     driver.sendIpi(vm.vcpus[0], 1);
     expect(hc).toEqual([H_IPI, 1, 4]);
     expect(icpWord(vm.vcpus[1])).toEqual({ cppr: 0xff, xisr: 2, mfrr: 4, pendingPri: 4 });

@@ -87,7 +87,8 @@ export {
 } from "./rtas.js";
 export { XicsVm, XicsVmToken } from "./xics-vm.js";
 export { XicsGuestDriver, xicsGuestDriverContribution } from "./guest-driver.js";
-export { saveXics, restoreXics, checkXicsSnapshot, XICS_SNAPSHOT_FORMAT, XICS_SNAPSHOT_VERSION, type XicsSnapshot } from "./snapshot.js";
+export { saveXics, restoreXics, checkXicsSnapshot, parseXicsSnapshot, type XicsRestorePlan, XICS_SNAPSHOT_FORMAT, XICS_SNAPSHOT_VERSION, type XicsSnapshot } from "./snapshot.js";
 export { XicsCounters, type XicsEvents } from "./trace.js";
 export { dumpXicsState } from "./dump.js";
 export { XICS_QUIRK, XICS_QUIRKS, XICS_PROFILES, XicsQuirkSet } from "./quirks.js";
+export { xicsFuzzTarget } from "./fuzz-target.js";

@@ -16,7 +16,7 @@ describe("guest XIVE driver (Linux spapr.c + common.c)", () => {
     const vm = createVm({ arch: "ppc64", vcpus: 2, modules: [createXiveModule()] });
     const calls: number[] = [];
     const orig = vm.hcalls.call.bind(vm.hcalls);
-    vm.hcalls.call = (v, op, ...regs: number[]) => (calls.push(op), orig(v, op, ...regs));
+    vm.hcalls.call = (v, op, ...regs: (number | bigint)[]) => (calls.push(Number(op)), orig(v, op, ...regs));
     const d = new XiveGuestDriver(vm);
     expect(calls.filter((c) => c === H_INT_SET_QUEUE_CONFIG)).toHaveLength(2);
     expect(calls.filter((c) => c === H_INT_SET_SOURCE_CONFIG)).toHaveLength(2);
@@ -58,7 +58,7 @@ describe("guest XIVE driver (Linux spapr.c + common.c)", () => {
     vm.exitStats.reset();
     const calls: number[] = [];
     const orig = vm.hcalls.call.bind(vm.hcalls);
-    vm.hcalls.call = (v, op, ...regs: number[]) => (calls.push(op), orig(v, op, ...regs));
+    vm.hcalls.call = (v, op, ...regs: (number | bigint)[]) => (calls.push(Number(op)), orig(v, op, ...regs));
     chip.setIrq(0x1001, 1, 0);
     const got: number[] = [];
     d.service(vm.vcpus[0], (s) => {

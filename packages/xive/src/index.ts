@@ -109,7 +109,7 @@ export { SpaprXiveHcalls, registerXiveHcalls, SPAPR_XIVE_END_BASE } from "./hcal
 export { XiveGuestDriver, xiveGuestDriverContribution, GUEST_EQ_BASE, XIVE_IPI_VIRQ, XIVE_VIRQ_BASE, XIVE_MAX_PER_ENTRY } from "./guest-driver.js";
 export { XiveCounters, type XiveEvents } from "./trace.js";
 export { dumpXiveState } from "./dump.js";
-export { saveXive, restoreXive, resumeXive, checkXiveSnapshot, XIVE_SNAPSHOT_FORMAT, XIVE_SNAPSHOT_VERSION, type XiveSnapshot } from "./snapshot.js";
+export { saveXive, restoreXive, resumeXive, checkXiveSnapshot, parseXiveSnapshot, type XiveRestorePlan, XIVE_SNAPSHOT_FORMAT, XIVE_SNAPSHOT_VERSION, type XiveSnapshot } from "./snapshot.js";
 
 // XICS-on-XIVE: a separate plugin module (it claims device type 3, as @irqlab/xics does;
 // a VM loads one or the other — KVM's xive_enabled() host choice). Not the default export.
@@ -125,3 +125,4 @@ export { xicsOnXiveGuestDriverContribution } from "./xics-on-xive/guest-driver.j
 export { XoxCounters, type XoxEvents } from "./xics-on-xive/trace.js";
 export { dumpXoxState } from "./xics-on-xive/dump.js";
 export { XIVE_QUIRK, XIVE_QUIRKS, XIVE_PROFILES, XiveQuirkSet } from "./quirks.js";
+export { xiveFuzzTarget, xicsOnXiveFuzzTarget } from "./fuzz-target.js";

@@ -14,7 +14,7 @@
  * The event queue pages are guest memory: they migrate with RAM (not in the snapshot).
  * Snapshots are plain versioned JSON (bigints as hex strings), sanity field `nrIrqs`.
  */
-import { encodeU32, encodeU64, Errno, fail, type DeviceHandle, type Vm } from "@irqlab/core";
+import { encodeU32, encodeU64, Errno, fail, parseSnapshot, restoreSnapshot, scratchVm, type DeviceHandle, type Vm } from "@irqlab/core";
 import { decodeXiveEq, encodeEqId, encodeSourceConfig, encodeSourceValue } from "./codecs.js";
 import {
   KVM_CAP_PPC_IRQ_XIVE,
@@ -27,6 +27,8 @@ import {
   KVM_REG_PPC_VP_STATE,
   KVMPPC_XIVE_NR_IRQS,
   KVM_XIVE_ESB_PAGE_OFFSET,
+  KVM_MAX_VCPU_IDS,
+  KVM_MAX_VCPUS,
   MASKED,
   PQ_OFF,
   PQ_QUEUED,
@@ -52,7 +54,6 @@ export interface XiveSnapshot {
 }
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-const unhex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (x) => parseInt(x, 16));
 
 const mgmtOffset = (lisn: number, op: number) => lisn * 2 * XIVE_PAGE_SIZE + XIVE_PAGE_SIZE + op;
 
@@ -94,34 +95,146 @@ export function saveXive(vm: Vm, h: DeviceHandle): XiveSnapshot {
   return { format: XIVE_SNAPSHOT_FORMAT, version: XIVE_SNAPSHOT_VERSION, nrIrqs: KVMPPC_XIVE_NR_IRQS, nrServers: dev.xive.nrServers, vcpus, sources };
 }
 
-/** Sanity checks of a snapshot (format, version, nrIrqs). */
-export function checkXiveSnapshot(s: XiveSnapshot): void {
-  if (s.format !== XIVE_SNAPSHOT_FORMAT || s.version !== XIVE_SNAPSHOT_VERSION) fail(Errno.EINVAL, `not an ${XIVE_SNAPSHOT_FORMAT} v${XIVE_SNAPSHOT_VERSION} snapshot`);
-  if (s.nrIrqs !== KVMPPC_XIVE_NR_IRQS) fail(Errno.EINVAL, `snapshot nrIrqs ${s.nrIrqs} != ${KVMPPC_XIVE_NR_IRQS}`);
+/** The validated plan restoreXive applies (snapshot.ts in core: parse whole, then apply). */
+export interface XiveRestorePlan {
+  nrServers: number;
+  vcpus: { vcpu: number; server: number; vpState: Uint8Array; queues: { priority: number; eq: Uint8Array }[] }[];
+  sources: { lisn: number; lsi: boolean; asserted: boolean; server: number; priority: number; eisn: number; pq: number }[];
 }
 
-/** Restores into the fresh XIVE device `h` of `vm` (vCPUs not yet connected). */
-export function restoreXive(vm: Vm, h: DeviceHandle, s: XiveSnapshot): void {
-  checkXiveSnapshot(s);
-  h.setAttr({ group: KVM_DEV_XIVE_GRP_CTRL, attr: KVM_DEV_XIVE_NR_SERVERS, addr: encodeU32(s.nrServers, vm.endian) });
-  for (const c of s.vcpus) vm.vcpu(c.vcpu).enableCap(KVM_CAP_PPC_IRQ_XIVE, [h, c.server]);
-  for (const c of s.vcpus) {
-    for (const q of c.queues) h.setAttr({ group: KVM_DEV_XIVE_GRP_EQ_CONFIG, attr: encodeEqId({ server: c.server, priority: q.priority }), addr: unhex(q.eq) });
+/**
+ * Step 1 of the restore: the whole snapshot checked and decoded, nothing touched. EINVAL for
+ * any field of the wrong type or range, for a source or queue aimed at a server no restored
+ * vCPU has, and for duplicates; the device's own rules (EQ page, VP state words) are checked
+ * by the rehearsal on a scratch VM.
+ */
+export function parseXiveSnapshot(raw: unknown, vcpuCount = Infinity): XiveRestorePlan {
+  return parseSnapshot("XIVE", raw, (r, v) => {
+    const o = r.obj(v, "snapshot");
+    r.oneOf(r.get(o, "format", "snapshot"), "format", [XIVE_SNAPSHOT_FORMAT]);
+    r.oneOf(r.get(o, "version", "snapshot"), "version", [XIVE_SNAPSHOT_VERSION]);
+    r.oneOf(r.get(o, "nrIrqs", "snapshot"), "nrIrqs", [KVMPPC_XIVE_NR_IRQS]);
+    const nrServers = r.int(r.get(o, "nrServers", "snapshot"), "nrServers", 1, KVM_MAX_VCPU_IDS);
+    const lastVcpu = { key: -1 };
+    const servers = new Set<number>();
+    const vcpus = r.arr(r.get(o, "vcpus", "snapshot"), "vcpus", (el, path) => {
+      const c = r.obj(el, path);
+      const vcpu = r.ascending(lastVcpu, r.int(r.get(c, "vcpu", path), `${path}.vcpu`, 0, Math.min(vcpuCount, KVM_MAX_VCPUS) - 1), `${path}.vcpu`);
+      const server = r.unique(servers, r.int(r.get(c, "server", path), `${path}.server`, 0, Math.min(nrServers, KVM_MAX_VCPUS) - 1), `${path}.server`);
+      const lastPrio = { key: -1 };
+      const queues = r.arr(r.get(c, "queues", path), `${path}.queues`, (qel, qpath) => {
+        const q = r.obj(qel, qpath);
+        const priority = r.ascending(lastPrio, r.int(r.get(q, "priority", qpath), `${qpath}.priority`, 0, 6), `${qpath}.priority`);
+        const eq = r.hex(r.get(q, "eq", qpath), `${qpath}.eq`, 64);
+        return { priority, eq };
+      }, 7);
+      return { vcpu, server, vpState: r.hex(r.get(c, "vpState", path), `${path}.vpState`, 16), queues };
+    }, KVM_MAX_VCPUS);
+    const lastLisn = { key: -1 };
+    const sources = r.arr(r.get(o, "sources", "snapshot"), "sources", (el, path) => {
+      const x = r.obj(el, path);
+      const lisn = r.ascending(lastLisn, r.int(r.get(x, "lisn", path), `${path}.lisn`, 0, KVMPPC_XIVE_NR_IRQS - 1), `${path}.lisn`);
+      const priority = r.int(r.get(x, "priority", path), `${path}.priority`, 0, MASKED);
+      if (priority > 6 && priority !== MASKED) r.bad(`${path}.priority`, `${priority} is neither 0..6 nor masked (0xff)`);
+      const server = r.u32(r.get(x, "server", path), `${path}.server`);
+      if (priority !== MASKED && !servers.has(server)) r.bad(`${path}.server`, `${server} is the server of no restored vCPU`);
+      return {
+        lisn,
+        lsi: r.bool(r.get(x, "lsi", path), `${path}.lsi`),
+        asserted: r.bool(r.get(x, "asserted", path), `${path}.asserted`),
+        server,
+        priority,
+        eisn: r.int(r.get(x, "eisn", path), `${path}.eisn`, 0, 0x7fffffff),
+        pq: r.int(r.get(x, "pq", path), `${path}.pq`, 0, 3),
+      };
+    }, KVMPPC_XIVE_NR_IRQS);
+    return { nrServers, vcpus, sources };
+  });
+}
+
+/** Sanity checks of a snapshot (format, version, nrIrqs) and every field: EINVAL. */
+export function checkXiveSnapshot(s: XiveSnapshot): void {
+  parseXiveSnapshot(s);
+}
+
+/** Step 4: the plan into the device, in the order of xive.rst. */
+function applyXive(vm: Vm, h: DeviceHandle, plan: XiveRestorePlan): void {
+  h.setAttr({ group: KVM_DEV_XIVE_GRP_CTRL, attr: KVM_DEV_XIVE_NR_SERVERS, addr: encodeU32(plan.nrServers, vm.endian) });
+  for (const c of plan.vcpus) vm.vcpu(c.vcpu).enableCap(KVM_CAP_PPC_IRQ_XIVE, [h, c.server]);
+  for (const c of plan.vcpus) {
+    for (const q of c.queues) h.setAttr({ group: KVM_DEV_XIVE_GRP_EQ_CONFIG, attr: encodeEqId({ server: c.server, priority: q.priority }), addr: q.eq });
   }
-  for (const src of s.sources) {
+  for (const src of plan.sources) {
     h.setAttr({ group: KVM_DEV_XIVE_GRP_SOURCE, attr: src.lisn, addr: encodeU64(encodeSourceValue({ levelSensitive: src.lsi, asserted: src.asserted }), vm.endian) });
     if (src.priority !== MASKED) {
       const word = encodeSourceConfig({ server: src.server, priority: src.priority, masked: false, eisn: src.eisn });
       h.setAttr({ group: KVM_DEV_XIVE_GRP_SOURCE_CONFIG, attr: src.lisn, addr: encodeU64(word, vm.endian) });
     }
   }
-  for (const c of s.vcpus) vm.vcpu(c.vcpu).setOneReg(KVM_REG_PPC_VP_STATE, unhex(c.vpState));
+  for (const c of plan.vcpus) vm.vcpu(c.vcpu).setOneReg(KVM_REG_PPC_VP_STATE, c.vpState);
 }
 
-/** Step 4 (QEMU's change-state handler when the VM runs): saved PQs back, queued events re-triggered. */
-export function resumeXive(h: DeviceHandle, s: XiveSnapshot): void {
+/**
+ * Restores into the fresh XIVE device `h` of `vm` (vCPUs not yet connected): the whole
+ * snapshot is parsed first (EINVAL), the destination must be fresh (EBUSY: a source exists or
+ * a vCPU is connected), the apply is rehearsed on a scratch VM made like `vm` (the device's
+ * own errno for what only it checks), then applied. A refused snapshot changes nothing, and
+ * the device accepts a correct one afterwards. Returns the plan (resumeXive takes it too).
+ */
+export function restoreXive(vm: Vm, h: DeviceHandle, s: XiveSnapshot): XiveRestorePlan {
+  return restoreSnapshot({
+    what: "XIVE",
+    raw: s,
+    parse: () => parseXiveSnapshot(s, vm.vcpus.length),
+    check: () => {
+      const dev = h.backend<XiveDevice>();
+      if (dev.xive.sources.count > 0) fail(Errno.EBUSY, "XIVE restore needs a fresh device: it already has sources");
+      const busy = vm.vcpus.find((v) => v.irqchipKind !== null);
+      if (busy) fail(Errno.EBUSY, `XIVE restore needs unconnected vCPUs: vCPU ${busy.id} is connected to ${busy.irqchipKind}`);
+    },
+    rehearse: (plan) => {
+      // The apply on a scratch VM made like `vm`; then the scratch is resumed and saved: a
+      // snapshot that would not come back as itself (an inconsistent one) is refused here.
+      const scratch = scratchVm(vm);
+      try {
+        const h2 = scratch.createDevice(h.type);
+        applyXive(scratch, h2, plan);
+        resumeXive(h2, plan);
+        const diff = planDiff(parseXiveSnapshot(saveXive(scratch, h2)), plan);
+        if (diff) fail(Errno.EINVAL, `XIVE snapshot is inconsistent: ${diff} would not restore as saved`);
+      } finally {
+        scratch.destroy();
+      }
+    },
+    apply: (plan) => applyXive(vm, h, plan),
+  });
+}
+
+/** The first part of `b` that `a` does not reproduce (order-insensitive), or null. */
+function planDiff(a: XiveRestorePlan, b: XiveRestorePlan): string | null {
+  if (a.nrServers !== b.nrServers) return "nrServers";
+  const vc = (p: XiveRestorePlan) =>
+    new Map(p.vcpus.map((c) => [c.vcpu, JSON.stringify([c.server, hex(c.vpState), [...c.queues].sort((x, y) => x.priority - y.priority).map((q) => [q.priority, hex(q.eq)])])]));
+  const va = vc(a);
+  for (const [id, w] of vc(b)) if (va.get(id) !== w) return `vcpus (vCPU ${id})`;
+  if (va.size !== b.vcpus.length) return "vcpus";
+  const sa = new Map(a.sources.map((x) => [x.lisn, JSON.stringify(x)]));
+  for (const x of b.sources) if (sa.get(x.lisn) !== JSON.stringify(x)) return `sources (lisn 0x${x.lisn.toString(16)})`;
+  if (sa.size !== b.sources.length) return "sources";
+  return null;
+}
+
+/**
+ * Step 4 (QEMU's change-state handler when the VM runs): saved PQs back, queued events
+ * re-triggered. Takes the snapshot (parsed again, EINVAL when malformed) or restoreXive's
+ * plan; a source the device does not have is skipped, so resuming never faults.
+ */
+export function resumeXive(h: DeviceHandle, s: XiveSnapshot | XiveRestorePlan): void {
+  const plan = "format" in s ? parseXiveSnapshot(s) : s;
+  const dev = h.backend<XiveDevice>();
   const esb = h.mmap(KVM_XIVE_ESB_PAGE_OFFSET * XIVE_PAGE_SIZE, 0);
-  for (const src of s.sources) {
+  for (const src of plan.sources) {
+    if (!dev.xive.sources.valid(src.lisn)) continue;
     const old = esb.read(mgmtOffset(src.lisn, XIVE_ESB_SET_PQ_00 + (src.pq << 8)), 8);
     if (src.pq === PQ_RESET && old === PQ_QUEUED) esb.write(src.lisn * 2 * XIVE_PAGE_SIZE, 8, 0);
   }

@@ -2,9 +2,7 @@
  * `irqlab compare --out DIR`: a self-contained HTML report (inline CSS and SVG charts, no
  * scripts, no external resources) plus the JSON results beside it.
  */
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { CliError } from "../errors.js";
+import { checkOutDir, writeAtomically } from "../out-dir.js";
 import type { CompareReport } from "../compare.js";
 import type { ControllerResult } from "../sim/runner.js";
 import { formatNs } from "../workload/fields.js";
@@ -146,48 +144,17 @@ function percentileTable(rs: readonly ControllerResult[]): string {
   return `<table class="pct">${head}${rows.join("")}</table>`;
 }
 
-/**
- * Creates the report directory (and its parents) or fails with one line. Done before a
- * comparison runs, so that a bad --out costs no simulation time. Not `mkdirSync(dir,
- * { recursive: true })`: on Node 20 that never returns for a path under /proc.
- */
+/** Checks and creates the report directory before the run (out-dir.ts). */
 export function prepareOutDir(dir: string): void {
-  const abs = resolve(dir);
-  const missing: string[] = [];
-  let p = abs;
-  for (;;) {
-    let isDir: boolean | null = null;
-    try {
-      isDir = statSync(p).isDirectory();
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new CliError(`cannot write the report to ${dir}: ${(e as Error).message}`);
-    }
-    if (isDir === false) throw new CliError(`cannot write the report to ${dir}: ${p} is not a directory`);
-    if (isDir) break;
-    missing.push(p);
-    const up = dirname(p);
-    if (up === p) break;
-    p = up;
-  }
-  for (const m of missing.reverse()) {
-    try {
-      mkdirSync(m);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new CliError(`cannot write the report to ${dir}: ${(e as Error).message}`);
-    }
-  }
+  checkOutDir(dir);
 }
 
 /** Writes DIR/report.html and DIR/results.json; returns their paths. */
 export function writeReport(dir: string, report: CompareReport): { html: string; json: string } {
-  prepareOutDir(dir);
-  const html = join(dir, "report.html");
-  const json = join(dir, "results.json");
-  try {
-    writeFileSync(html, renderHtmlReport(report));
-    writeFileSync(json, JSON.stringify(report, null, 2) + "\n");
-  } catch (e) {
-    throw new CliError(`cannot write the report to ${dir}: ${(e as Error).message}`);
-  }
+  // Both files complete in temporaries first, then renamed (out-dir.ts): no torn or stale pair.
+  const [json, html] = writeAtomically(dir, [
+    { name: "results.json", content: JSON.stringify(report, null, 2) + "\n" },
+    { name: "report.html", content: renderHtmlReport(report) },
+  ]);
   return { html, json };
 }

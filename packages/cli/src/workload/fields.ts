@@ -4,6 +4,9 @@
  * user can find the bad field without reading the validator.
  */
 
+import { escapeControl } from "@irqlab/core";
+import { jsonSyntaxError, lineCol, located } from "./json-scan.js";
+
 export class FieldError extends Error {
   constructor(
     readonly path: string,
@@ -14,28 +17,36 @@ export class FieldError extends Error {
   }
 }
 
-/** JSON text that does not parse: `problem` says where (line and column) and what. */
-export class JsonSyntaxError extends FieldError {}
-
-/** JSON.parse, failing with a JsonSyntaxError that gives the line and column of the problem. */
-export function parseJson(text: string, origin: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /at position (\d+)/.exec(msg);
-    let where = "";
-    if (m) {
-      const pos = Number(m[1]);
-      const before = text.slice(0, pos);
-      const line = before.split("\n").length;
-      const column = pos - before.lastIndexOf("\n");
-      where = ` at line ${line}, column ${column}`;
-    } else if (text.trim() === "") {
-      where = " (the file is empty)";
-    }
-    throw new JsonSyntaxError(origin, `invalid JSON${where}: ${msg.replace(/ in JSON at position \d+.*$/s, "").replace(/\s*\(line \d+ column \d+\)$/, "")}`);
+/** JSON text that does not parse: where (line and column, 1-based) and what. */
+export class JsonSyntaxError extends FieldError {
+  constructor(
+    origin: string,
+    readonly line: number,
+    readonly column: number,
+    readonly what: string,
+  ) {
+    super(origin, `invalid JSON at line ${line}, column ${column}: ${what}`);
   }
+
+  /** The one-line form `file:line:col: what` (control characters escaped). */
+  located(file: string): string {
+    return located(file, this.line, this.column, `invalid JSON: ${this.what}`);
+  }
+}
+
+/**
+ * JSON.parse of input text, a UTF-8 byte-order mark accepted; a syntax error is a
+ * JsonSyntaxError with the line and column (Node's own messages carry no position).
+ */
+export function parseJson(text: string, origin: string): unknown {
+  const t = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (t.trim() === "") throw new JsonSyntaxError(origin, 1, 1, "the file is empty");
+  const bad = jsonSyntaxError(t);
+  if (bad) {
+    const { line, col } = lineCol(t, bad.pos);
+    throw new JsonSyntaxError(origin, line, col, bad.what);
+  }
+  return JSON.parse(t);
 }
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -43,7 +54,7 @@ export type Json = null | boolean | number | string | Json[] | { [k: string]: Js
 export function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
-  if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 37) + "..." : v);
+  if (typeof v === "string") return escapeControl(JSON.stringify(v.length > 40 ? v.slice(0, 37) + "..." : v));
   if (typeof v === "object") return "an object";
   return String(v);
 }
@@ -68,6 +79,10 @@ export function array(v: unknown, path: string): unknown[] {
 export function string(v: unknown, path: string, { nonEmpty = true } = {}): string {
   if (typeof v !== "string") throw new FieldError(path, `must be a string (got ${describe(v)})`);
   if (nonEmpty && v.trim() === "") throw new FieldError(path, "must not be empty");
+  // Names and descriptions reach the terminal and the HTML report: no control characters
+  // (an ESC sequence in a workload's name would drive the terminal).
+  const ctl = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.exec(v);
+  if (ctl) throw new FieldError(path, `must not contain control characters (U+${ctl[0].charCodeAt(0).toString(16).padStart(4, "0")} at ${ctl.index})`);
   return v;
 }
 

@@ -70,8 +70,8 @@ describe("workload format: bad input gets a clear error naming the field", () =>
 
   it("[json-position] a syntax error says the line and column, once (not the file name twice)", () => {
     const text = '{\n  "devices": [\n    {"name": "a", "kind": "msi" "rate": 5}\n  ]\n}\n';
-    expect(() => parseWorkloadText(text, "nic.json")).toThrow(/^nic\.json: invalid JSON at line 3, column 33: Expected ',' or '}' after property value$/);
-    expect(() => parseWorkloadText("", "e.json")).toThrow(/^e\.json: invalid JSON \(the file is empty\)/);
+    expect(() => parseWorkloadText(text, "nic.json")).toThrow(/^nic\.json: invalid JSON at line 3, column 33: expected ',' or '\}' in the object, found "\\""$/);
+    expect(() => parseWorkloadText("", "e.json")).toThrow(/^e\.json: invalid JSON at line 1, column 1: the file is empty/);
   });
 
   it("a shared INTx line is one source toward the GSI limit", () => {
