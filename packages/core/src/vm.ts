@@ -61,6 +61,9 @@ export interface CreateDeviceOptions {
   flags?: number;
 }
 
+/** createVm's vCPU limit (MAX_VCPUS), also the bound of createVcpu. */
+const VCPU_LIMIT = 1024;
+
 @injectable()
 export class Vm {
   readonly arch: Arch;
@@ -81,6 +84,7 @@ export class Vm {
   private readonly vcpuIoctls = new Map<number, VcpuIoctlHandler>();
   private readonly vmCaps = new Map<number, VmCapHandler>();
   private readonly vmContributions: VmContribution[] = [];
+  private vcpuListeners: Array<(vcpu: Vcpu) => void> = [];
 
   constructor(
     @inject(VmOptions) readonly options: VmOptions,
@@ -181,6 +185,30 @@ export class Vm {
     if (!h) fail(Errno.EINVAL, `capability ${String(cap)} cannot be enabled on this ${this.arch} VM`);
     if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) fail(Errno.EINVAL, `KVM_ENABLE_CAP flags ${String(flags)}`);
     h.enable(this, capWords(args), flags);
+  }
+
+  /**
+   * KVM_CREATE_VCPU after the VM was created: appends vCPU number `vcpus.length` (EINVAL past
+   * the 1024-vCPU limit of createVm) and tells every `onVcpuCreated` listener, so plugins that
+   * keep per-vCPU state (registers every vCPU of the architecture has) can extend it. A device
+   * created earlier decides itself what a late vCPU gets (some give it nothing).
+   */
+  createVcpu(): Vcpu {
+    this.checkCaller();
+    const list = this.vcpus as Vcpu[];
+    if (list.length >= VCPU_LIMIT) fail(Errno.EINVAL, `KVM_CREATE_VCPU: the VM already has ${list.length} vCPUs (limit ${VCPU_LIMIT})`);
+    const v = new Vcpu(this, list.length);
+    list.push(v);
+    for (const l of [...this.vcpuListeners]) l(v);
+    return v;
+  }
+
+  /** Runs `fn` for every vCPU created later with `createVcpu` (not for the initial ones). */
+  onVcpuCreated(fn: (vcpu: Vcpu) => void): () => void {
+    this.vcpuListeners.push(fn);
+    return () => {
+      this.vcpuListeners = this.vcpuListeners.filter((l) => l !== fn);
+    };
   }
 
   /** Resolves a service bound in this VM's container (setup time only, never per interrupt). */

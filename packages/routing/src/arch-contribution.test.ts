@@ -54,4 +54,20 @@ describe("architecture routing profiles contributed by plugins", () => {
   it("two plugins contributing one architecture's profile is EEXIST", () => {
     expect(errnoOf(() => createRoutingTestVm({ arch: "arm64", modules: [armLike([]), armLike([])] }))).toBe(Errno.EEXIST);
   });
+
+  it("routingNeedsIrqchip: KVM_SET_GSI_ROUTING is EINVAL until a controller is registered (kvm_arch_can_set_irq_routing)", () => {
+    const needs = new ContainerModule(({ bind }) => {
+      bind<ArchRoutingContribution>(ArchRoutingContribution).toConstantValue({
+        arch: "arm64",
+        profile: (strict): ArchProfile => ({ ...genericArchProfile("arm64", strict), routingNeedsIrqchip: true }),
+      });
+    });
+    const bare = createRoutingTestVm({ arch: "arm64", modules: [needs], chip: false });
+    expect(errnoOf(() => bare.routing.setGsiRouting([]))).toBe(Errno.EINVAL);
+    expect(bare.routing.counters().tableRejects).toBe(1);
+    const withChip = createRoutingTestVm({ arch: "arm64", modules: [needs] });
+    expect(withChip.routing.setGsiRouting([irqchipRoute(3, 0, 3)])).toBe(0);
+    // The generic profile leaves it open.
+    expect(createRoutingTestVm({ arch: "arm64", chip: false }).routing.setGsiRouting([])).toBe(0);
+  });
 });

@@ -237,6 +237,9 @@ export class GsiRouting implements VmExtension, IrqfdHost, ChipResolver, HasCoun
   /** The shared body: nr, flags, then the entries are read, validated, published. */
   private setRouting(nr: number, flags: number, read: () => readonly AnyRoutingEntry[]): number {
     try {
+      if (this.profile.routingNeedsIrqchip && this.chipList.length === 0) {
+        fail(Errno.EINVAL, `KVM_SET_GSI_ROUTING: no in-kernel interrupt controller in this ${this.profile.arch} VM yet`);
+      }
       if (!Number.isInteger(nr) || nr < 0 || nr > KVM_MAX_IRQ_ROUTES) {
         fail(Errno.EINVAL, `${show(nr)} routing entries > KVM_MAX_IRQ_ROUTES (${KVM_MAX_IRQ_ROUTES})`);
       }
