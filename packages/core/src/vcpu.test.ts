@@ -104,3 +104,23 @@ describe("Vcpu", () => {
     expect(errnoOf(() => vm.hcalls.register(0x4, () => 0))).toBe(Errno.EEXIST);
   });
 });
+
+describe("KVM_CREATE_VCPU after VM creation (Vm.createVcpu)", () => {
+  it("appends the next vCPU, tells onVcpuCreated listeners, and stops at the 1024 limit", () => {
+    const vm = createVm({ arch: "riscv64", vcpus: 2 });
+    const seen: number[] = [];
+    const off = vm.onVcpuCreated((v) => seen.push(v.id));
+    const v = vm.createVcpu();
+    expect(v.id).toBe(2);
+    expect(vm.vcpus).toHaveLength(3);
+    expect(vm.vcpu(2)).toBe(v);
+    off();
+    vm.createVcpu();
+    expect(seen).toEqual([2]);
+    const full = createVm({ arch: "riscv64", vcpus: 1024 });
+    expect(errnoOf(() => full.createVcpu())).toBe(Errno.EINVAL);
+    expect(full.vcpus).toHaveLength(1024);
+    vm.destroy();
+    expect(errnoOf(() => vm.createVcpu())).toBe(Errno.EIO);
+  });
+});

@@ -62,6 +62,9 @@ export interface CreateDeviceOptions {
   flags?: number | bigint;
 }
 
+/** createVm's vCPU limit (MAX_VCPUS), also the bound of createVcpu. */
+const VCPU_LIMIT = 1024;
+
 @injectable()
 export class Vm {
   readonly arch: Arch;
@@ -82,6 +85,7 @@ export class Vm {
   private readonly vcpuIoctls = new Map<number, VcpuIoctlHandler>();
   private readonly vmCaps = new Map<number, VmCapHandler>();
   private readonly vmContributions: VmContribution[] = [];
+  private vcpuListeners: Array<(vcpu: Vcpu) => void> = [];
 
   constructor(
     @inject(VmOptions) readonly options: VmOptions,
@@ -187,6 +191,30 @@ export class Vm {
     const h = this.vmCaps.get(c);
     if (!h) fail(Errno.EINVAL, `capability ${c} cannot be enabled on this ${this.arch} VM`);
     h.enable(this, words, f);
+  }
+
+  /**
+   * KVM_CREATE_VCPU after the VM was created: appends vCPU number `vcpus.length` (EINVAL past
+   * the 1024-vCPU limit of createVm) and tells every `onVcpuCreated` listener, so plugins that
+   * keep per-vCPU state (registers every vCPU of the architecture has) can extend it. A device
+   * created earlier decides itself what a late vCPU gets (some give it nothing).
+   */
+  createVcpu(): Vcpu {
+    this.checkCaller();
+    const list = this.vcpus as Vcpu[];
+    if (list.length >= VCPU_LIMIT) fail(Errno.EINVAL, `KVM_CREATE_VCPU: the VM already has ${list.length} vCPUs (limit ${VCPU_LIMIT})`);
+    const v = new Vcpu(this, list.length);
+    list.push(v);
+    for (const l of [...this.vcpuListeners]) l(v);
+    return v;
+  }
+
+  /** Runs `fn` for every vCPU created later with `createVcpu` (not for the initial ones). */
+  onVcpuCreated(fn: (vcpu: Vcpu) => void): () => void {
+    this.vcpuListeners.push(fn);
+    return () => {
+      this.vcpuListeners = this.vcpuListeners.filter((l) => l !== fn);
+    };
   }
 
   /** Resolves a service bound in this VM's container (setup time only, never per interrupt). */

@@ -52,11 +52,14 @@ export interface ArchProfile {
   readonly signalMsi: boolean;
   /** PowerPC: KVM_IRQ_LINE needs a controller (ENXIO), irqfd assign too (EAGAIN). */
   readonly needsIrqchip: boolean;
-  /** The table a VM starts with. */
+    /** The table a VM starts with. */
   readonly defaultTable: "empty" | "identity";
   /** book3s kvm_set_irq(): the chip's raw result is the status (no sum, no -1 folding). */
   readonly rawStatus: boolean;
-  /** book3s kvm_arch_set_irq_inatomic(): an irqfd signal is one level-1 assert on source 0. */
+  /**
+   * kvm_arch_set_irq_inatomic() handles every route (book3s; riscv, where a GSI has at most
+   * one route): an irqfd signal is one level-1 assert on source 0, never a de-assert.
+   */
   readonly atomicAssert: boolean;
   /**
    * KVM's failure path of a RESAMPLE assign (EBUSY after the resampler was created) shuts the
