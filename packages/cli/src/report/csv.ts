@@ -27,6 +27,8 @@ function columns(report: CompareReport): [string, Getter][] {
     ["mmio_per_interrupt", (r) => r.perInterrupt.mmio],
     ["rtas_per_interrupt", (r) => r.perInterrupt.rtas],
     ["intercepts_per_interrupt", (r) => r.perInterrupt.intercepts],
+    ["pio_per_interrupt", (r) => r.perInterrupt.pio],
+    ["sysreg_per_interrupt", (r) => r.perInterrupt.sysreg],
     ["direct_per_interrupt", (r) => r.perInterrupt.direct],
     ["latency_p50_ns", (r) => r.latencyNs.p50],
     ["latency_p99_ns", (r) => r.latencyNs.p99],

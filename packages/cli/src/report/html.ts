@@ -53,6 +53,8 @@ export function renderHtmlReport(report: CompareReport): string {
           { name: "trapped MMIO", values: ok.map((r) => r.perInterrupt.mmio) },
           { name: "RTAS", values: ok.map((r) => r.perInterrupt.rtas) },
           { name: "intercepts", values: ok.map((r) => r.perInterrupt.intercepts) },
+          { name: "port I/O", values: ok.map((r) => r.perInterrupt.pio) },
+          { name: "trapped sysreg", values: ok.map((r) => r.perInterrupt.sysreg) },
           { name: "direct access (no exit)", values: ok.map((r) => r.perInterrupt.direct) },
         ],
         unit: "operations per handler call",

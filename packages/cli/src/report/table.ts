@@ -15,7 +15,7 @@ export const LEGEND: readonly string[] = [
   "redundant deliveries: handler calls that found no new event, because the controller presented the source again after its",
   "  events were handled: a level line still asserted at EOI is re-presented before the ack notifier lowers it (resamplefd),",
   "  or an edge triggered again before the EOI of the first is presented again at that EOI",
-  "exits / interrupt: hcalls, RTAS calls, intercepts (s390 SIGP) and trapped MMIO per handler call; direct accesses cost no exit",
+  "exits / interrupt: hcalls, RTAS calls, intercepts (s390 SIGP), trapped MMIO, port I/O and trapped system registers per handler call; direct accesses cost no exit",
   "latency: simulated time from the oldest event a handler call found to that handler, under the cost model (--cost-*)",
   "host throughput: handler calls per wall-clock second of the model (short runs include JIT warm-up; not deterministic)",
 ];
@@ -36,7 +36,7 @@ function headLines(report: CompareReport): string[] {
   if (w.description) out.push(w.description);
   const c = report.cost;
   out.push(
-    `costs (simulated ns): hcall ${c.hcallNs}, MMIO ${c.mmioNs}, RTAS ${c.rtasNs}, intercept ${c.interceptNs}, direct ${c.directNs}, entry ${c.entryNs}, handler ${c.handlerNs}`,
+    `costs (simulated ns): hcall ${c.hcallNs}, MMIO ${c.mmioNs}, RTAS ${c.rtasNs}, intercept ${c.interceptNs}, port I/O ${c.pioNs}, sysreg ${c.sysregNs}, direct ${c.directNs}, entry ${c.entryNs}, handler ${c.handlerNs}`,
   );
   return out;
 }
@@ -79,6 +79,8 @@ export function compareMatrix(report: CompareReport): CompareMatrix {
   rows.push(row("  trapped MMIO / interrupt", (r) => ratio(r.perInterrupt.mmio)));
   rows.push(row("  RTAS / interrupt", (r) => ratio(r.perInterrupt.rtas)));
   rows.push(row("  intercepts / interrupt", (r) => ratio(r.perInterrupt.intercepts)));
+  rows.push(row("  port I/O / interrupt", (r) => ratio(r.perInterrupt.pio)));
+  rows.push(row("  trapped sysregs / interrupt", (r) => ratio(r.perInterrupt.sysreg)));
   rows.push(row("direct accesses / interrupt", (r) => ratio(r.perInterrupt.direct)));
   rows.push(row("latency p50 (raise -> handler)", (r) => ns(r.latencyNs.p50)));
   rows.push(row("latency p99", (r) => ns(r.latencyNs.p99)));

@@ -18,6 +18,10 @@ export interface CostModel {
   readonly rtasNs: number;
   /** One other instruction intercept handled in the kernel (s390 SIGP for an IPI) (ns). */
   readonly interceptNs: number;
+  /** One trapped I/O-port access (x86 IN/OUT to the i8259 or ELCR) (ns). */
+  readonly pioNs: number;
+  /** One trapped system-register / CSR access (a software CPU interface: GICv3 ICC_*, an emulated IMSIC file) (ns). */
+  readonly sysregNs: number;
   /** One load or store on a direct-mapped device page (no exit, e.g. XIVE ESB/TIMA) (ns). */
   readonly directNs: number;
   /** External-interrupt entry: exception vector, register save, dispatch to the driver (ns). */
@@ -31,6 +35,8 @@ export const DEFAULT_COSTS: CostModel = {
   mmioNs: 1500,
   rtasNs: 4000,
   interceptNs: 1000,
+  pioNs: 1500,
+  sysregNs: 1000,
   directNs: 50,
   entryNs: 300,
   handlerNs: 1000,
@@ -42,6 +48,8 @@ export const COST_DOCS: Readonly<Record<keyof CostModel, { option: string; what:
   mmioNs: { option: "--cost-mmio", what: "one trapped MMIO load or store" },
   rtasNs: { option: "--cost-rtas", what: "one RTAS call" },
   interceptNs: { option: "--cost-intercept", what: "one other instruction intercept (s390 SIGP for an IPI)" },
+  pioNs: { option: "--cost-pio", what: "one trapped I/O-port access (x86 IN/OUT)" },
+  sysregNs: { option: "--cost-sysreg", what: "one trapped system-register or CSR access (software CPU interface)" },
   directNs: { option: "--cost-direct", what: "one access to a direct-mapped page (no exit)" },
   entryNs: { option: "--cost-entry", what: "external-interrupt entry into the guest driver" },
   handlerNs: { option: "--cost-handler", what: "handler body per invocation (device work)" },
@@ -56,6 +64,9 @@ export interface ExitCounts {
   intercepts: number;
   mmioReads: number;
   mmioWrites: number;
+  pioReads: number;
+  pioWrites: number;
+  sysregTraps: number;
   directAccesses: number;
 }
 
@@ -65,6 +76,8 @@ export function exitCost(c: CostModel, e: ExitCounts): number {
     e.rtasCalls * c.rtasNs +
     e.intercepts * c.interceptNs +
     (e.mmioReads + e.mmioWrites) * c.mmioNs +
+    (e.pioReads + e.pioWrites) * c.pioNs +
+    e.sysregTraps * c.sysregNs +
     e.directAccesses * c.directNs
   );
 }

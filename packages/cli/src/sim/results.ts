@@ -15,8 +15,11 @@ export interface ExitTotals {
   readonly intercepts: number;
   readonly mmioReads: number;
   readonly mmioWrites: number;
+  readonly pioReads: number;
+  readonly pioWrites: number;
+  readonly sysregTraps: number;
   readonly directAccesses: number;
-  /** Guest exits: hcalls + RTAS + intercepts + MMIO. */
+  /** Guest exits: hcalls + RTAS + intercepts + MMIO + port I/O + trapped system registers. */
   readonly exits: number;
 }
 
@@ -26,6 +29,10 @@ export interface PerInterrupt {
   readonly mmio: number | null;
   readonly rtas: number | null;
   readonly intercepts: number | null;
+  /** Trapped I/O-port accesses. */
+  readonly pio: number | null;
+  /** Trapped system-register / CSR accesses. */
+  readonly sysreg: number | null;
   readonly direct: number | null;
 }
 
@@ -61,7 +68,7 @@ export interface ControllerResult {
   host?: { readonly wallMs: number; readonly interruptsPerSecond: number };
 }
 
-export const NO_EXITS: ExitTotals = { hcalls: 0, rtasCalls: 0, intercepts: 0, mmioReads: 0, mmioWrites: 0, directAccesses: 0, exits: 0 };
+export const NO_EXITS: ExitTotals = { hcalls: 0, rtasCalls: 0, intercepts: 0, mmioReads: 0, mmioWrites: 0, pioReads: 0, pioWrites: 0, sysregTraps: 0, directAccesses: 0, exits: 0 };
 
 /** The one-line reason of an error (KvmError messages carry their errno name). */
 export function reason(e: unknown): string {
@@ -89,7 +96,7 @@ export function failedResult(c: GuestDriverContribution, error: string, plan: Wo
     spuriousEntries: 0,
     byClass: { msi: null, intx: null, ipi: null },
     exits: NO_EXITS,
-    perInterrupt: { exits: null, hcalls: null, mmio: null, rtas: null, intercepts: null, direct: null },
+    perInterrupt: { exits: null, hcalls: null, mmio: null, rtas: null, intercepts: null, pio: null, sysreg: null, direct: null },
     latencyNs: summarize(new Float64Array(0)),
     latencyCdf: [],
     quiescent: false,

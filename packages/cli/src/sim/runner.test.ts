@@ -32,7 +32,7 @@ describe("runner metrics on hand-computed workloads", () => {
     expect(r.latencyNs.max).toBe(110);
     // ACK (the interrupt), EOI, ACK (nothing more): 3 MMIO accesses, no hcall.
     expect(r.exits).toMatchObject({ mmioReads: 18, mmioWrites: 9, hcalls: 0, exits: 27 });
-    expect(r.perInterrupt).toEqual({ exits: 3, hcalls: 0, mmio: 3, rtas: 0, intercepts: 0, direct: 0 });
+    expect(r.perInterrupt).toEqual({ exits: 3, hcalls: 0, mmio: 3, rtas: 0, intercepts: 0, pio: 0, sysreg: 0, direct: 0 });
     expect(r.handled).toBe(9);
     expect(r.quiescent).toBe(true);
     expect(r.features).toEqual({ msi: "ok", intx: "none", ipi: "none" });

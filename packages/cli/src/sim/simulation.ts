@@ -123,6 +123,8 @@ export class Simulation {
   private svcMmioWrites = 0;
   private svcDirect = 0;
   private svcIntercepts = 0;
+  private svcPio = 0;
+  private svcSysreg = 0;
   private svcHandlerNs = 0;
 
   private handled = 0;
@@ -274,14 +276,20 @@ export class Simulation {
     const intercepts = now.intercepts - base.intercepts;
     const mmioReads = now.mmioReads - base.mmioReads;
     const mmioWrites = now.mmioWrites - base.mmioWrites;
+    const pioReads = now.pioReads - base.pioReads;
+    const pioWrites = now.pioWrites - base.pioWrites;
+    const sysregTraps = now.sysregTraps - base.sysregTraps;
     const exits: ExitTotals = {
       hcalls,
       rtasCalls,
       intercepts,
       mmioReads,
       mmioWrites,
+      pioReads,
+      pioWrites,
+      sysregTraps,
       directAccesses: now.directAccesses - base.directAccesses,
-      exits: hcalls + rtasCalls + intercepts + mmioReads + mmioWrites,
+      exits: hcalls + rtasCalls + intercepts + mmioReads + mmioWrites + pioReads + pioWrites + sysregTraps,
     };
     return this.result(exits, quiescent, clock.now - t0, wallMs);
   }
@@ -396,11 +404,21 @@ export class Simulation {
 
   private exitCounts(): ExitCounts {
     const s = this.vm.exitStats;
-    return { hcalls: s.hcalls, rtasCalls: s.rtasCalls, intercepts: s.intercepts, mmioReads: s.mmioReads, mmioWrites: s.mmioWrites, directAccesses: s.directAccesses };
+    return {
+      hcalls: s.hcalls,
+      rtasCalls: s.rtasCalls,
+      intercepts: s.intercepts,
+      mmioReads: s.mmioReads,
+      mmioWrites: s.mmioWrites,
+      pioReads: s.pioReads,
+      pioWrites: s.pioWrites,
+      sysregTraps: s.sysregTraps,
+      directAccesses: s.directAccesses,
+    };
   }
 
   /** Cost of the exits made since the counters read (hcalls, rtas, ...) (no allocation). */
-  private costSince(hcalls: number, rtas: number, mmioReads: number, mmioWrites: number, direct: number, intercepts: number): number {
+  private costSince(hcalls: number, rtas: number, mmioReads: number, mmioWrites: number, direct: number, intercepts: number, pio: number, sysreg: number): number {
     const s = this.vm.exitStats;
     const c = this.cost;
     return (
@@ -408,13 +426,15 @@ export class Simulation {
       (s.rtasCalls - rtas) * c.rtasNs +
       (s.intercepts - intercepts) * c.interceptNs +
       (s.mmioReads - mmioReads + s.mmioWrites - mmioWrites) * c.mmioNs +
+      (s.pioReads + s.pioWrites - pio) * c.pioNs +
+      (s.sysregTraps - sysreg) * c.sysregNs +
       (s.directAccesses - direct) * c.directNs
     );
   }
 
   /** Cost of the exits made so far in the service call in progress. */
   private svcCost(): number {
-    return this.costSince(this.svcHcalls, this.svcRtas, this.svcMmioReads, this.svcMmioWrites, this.svcDirect, this.svcIntercepts);
+    return this.costSince(this.svcHcalls, this.svcRtas, this.svcMmioReads, this.svcMmioWrites, this.svcDirect, this.svcIntercepts, this.svcPio, this.svcSysreg);
   }
 
   // ---- events ------------------------------------------------------------------------
@@ -549,6 +569,8 @@ export class Simulation {
     const mw0 = s.mmioWrites;
     const d0 = s.directAccesses;
     const i0 = s.intercepts;
+    const p0 = s.pioReads + s.pioWrites;
+    const sr0 = s.sysregTraps;
     if (target >= 0) {
       if (!this.sendIpi(sender, target, now)) return;
     } else {
@@ -558,7 +580,7 @@ export class Simulation {
       }
     }
     this.unstall();
-    this.chargeSender(from, this.costSince(h0, r0, mr0, mw0, d0, i0));
+    this.chargeSender(from, this.costSince(h0, r0, mr0, mw0, d0, i0, p0, sr0));
   }
 
   /** One IPI to `to`; false if the guest driver cannot send IPIs (then IPIs are n/a). */
@@ -618,6 +640,8 @@ export class Simulation {
     this.svcMmioWrites = s.mmioWrites;
     this.svcDirect = s.directAccesses;
     this.svcIntercepts = s.intercepts;
+    this.svcPio = s.pioReads + s.pioWrites;
+    this.svcSysreg = s.sysregTraps;
     this.svcHandlerNs = 0;
     let n: number;
     try {
@@ -810,6 +834,8 @@ export class Simulation {
         mmio: per(exits.mmioReads + exits.mmioWrites),
         rtas: per(exits.rtasCalls),
         intercepts: per(exits.intercepts),
+        pio: per(exits.pioReads + exits.pioWrites),
+        sysreg: per(exits.sysregTraps),
         direct: per(exits.directAccesses),
       },
       latencyNs: all.summary(),
