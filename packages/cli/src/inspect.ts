@@ -7,7 +7,7 @@
  *     "sources": [ { "trigger": "edge", "vcpu": 0, "priority": 0 }, { "trigger": "level", "vcpu": 1 } ],
  *     "raise": [0, 1] }
  */
-import { KVM_IRQ_ROUTING_IRQCHIP, createVm, escapeControl, profileCatalogue, type GuestDriver, type GuestDriverContribution, type HasDumpState } from "@irqlab/core";
+import { KVM_IRQ_ROUTING_IRQCHIP, createVm, escapeControl, profileCatalogue, type GuestDriver, type GuestDriverContribution } from "@irqlab/core";
 import { effectiveWorkload, resolveCosts, type CompareOptions } from "./compare.js";
 import { CliError } from "./errors.js";
 import { selectDrivers, type PluginSet } from "./plugins.js";
@@ -77,7 +77,7 @@ export interface InspectReport {
 function dumpOf(driver: GuestDriver): string | null {
   if (driver.dumpState) return driver.dumpState();
   if (!driver.controller) return null;
-  const b = driver.controller.backend() as Partial<HasDumpState>;
+  const b = driver.controller.backend();
   return typeof b.dumpState === "function" ? b.dumpState() : null;
 }
 

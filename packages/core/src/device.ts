@@ -71,6 +71,11 @@ export interface DeviceBackend {
   destroy?(): void;
   /** When the descriptor closes (instead of destroy). */
   release?(): void;
+  /**
+   * The device's state in words, like QEMU's `info pic` (HasDumpState): `irqlab inspect` and
+   * the fuzzer's "nothing changed" check read it. Optional, but every controller should have it.
+   */
+  dumpState?(): string;
 }
 
 export interface DeviceCreateContext {

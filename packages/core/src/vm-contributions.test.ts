@@ -183,3 +183,18 @@ describe("system registers (vcpu.sysregs)", () => {
     expect(vm.vcpus[0].sysregs.ids()).toEqual([0x70]);
   });
 });
+
+describe("DeviceBackend.dumpState is part of the backend contract (no cast needed)", () => {
+  it("a backend's dumpState is reachable through the handle", () => {
+    const mod = new ContainerModule(({ bind }) => {
+      bind<DeviceContribution>(DeviceContribution).toConstantValue({
+        name: "dumpy",
+        types: [5],
+        arch: ["arm64"],
+        create: () => ({ dumpState: () => "dumpy: 3 sources" }),
+      });
+    });
+    const h = createVm({ arch: "arm64", modules: [mod] }).createDevice(5);
+    expect(h.backend().dumpState?.()).toBe("dumpy: 3 sources");
+  });
+});
