@@ -187,34 +187,16 @@ export function archProfile(arch: Arch, strict: boolean): ArchProfile {
           [KVM_CAP_MSI_DEVID]: 0,
         },
       };
-    case "ppc-booke":
+    case "ppc-booke": {
+      // e500 is asm-generic KVM (routing table, IRQCHIP and MSI routes) with the MPIC's pins.
+      const g = genericArchProfile(arch, strict);
       return {
-        arch,
-        strict,
-        routingIoctl: true,
-        irqLine: true,
-        signalMsi: true,
-        needsIrqchip: true,
-        defaultTable: "empty",
-        rawStatus: false,
-        atomicAssert: false,
-        failedAssignDeasserts: strict,
-        routeTypes: [KVM_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_MSI],
-        nrIrqchips: 1,
+        ...g,
         irqchipPins: MPIC_NUM_PINS,
-        chipsWiden: !strict,
-        extensions: {
-          [KVM_CAP_IRQ_ROUTING]: KVM_MAX_IRQ_ROUTES,
-          [KVM_CAP_IRQFD]: 1,
-          [KVM_CAP_IRQFD_RESAMPLE]: 1,
-          [KVM_CAP_SIGNAL_MSI]: 1,
-          // powerpc.c does not report it although KVM_IRQ_LINE_STATUS works.
-          [KVM_CAP_IRQ_INJECT_STATUS]: strict ? 0 : 1,
-          [KVM_CAP_IOEVENTFD]: 1,
-          [KVM_CAP_IOEVENTFD_ANY_LENGTH]: 1,
-          [KVM_CAP_MSI_DEVID]: 0,
-        },
+        // powerpc.c does not report it although KVM_IRQ_LINE_STATUS works.
+        extensions: { ...g.extensions, [KVM_CAP_IRQ_INJECT_STATUS]: strict ? 0 : 1 },
       };
+    }
     case "s390x":
       return {
         arch,
