@@ -1,4 +1,4 @@
-// Threaded irqfd storm through every controller family: a worker thread signals the eventfds
+// Threaded irqfd storm through every controller family (XICS, MPIC, XIVE, FLIC, x86, GIC, AIA): a worker thread signals the eventfds
 // of 8 irqfds (EventFdSignaller, Atomics) while the main thread folds the counts in, runs the
 // guest driver, and races the worker with routing swaps (KVM_SET_GSI_ROUTING), irqfd
 // deassign/reassign and eventfd closes (the worker is handed the replacement eventfd).
@@ -43,6 +43,9 @@ if (!isMainThread) {
   const xive = await import("@irqlab/xive");
   const mpic = await import("@irqlab/mpic");
   const flic = await import("@irqlab/flic");
+  const x86 = await import("@irqlab/x86");
+  const gic = await import("@irqlab/gic");
+  const aia = await import("@irqlab/aia");
 
   const arg = (name, dflt) => {
     const i = process.argv.indexOf(`--${name}`);
@@ -55,6 +58,9 @@ if (!isMainThread) {
     { name: "MPIC 4.2", module: mpic.default, arch: "ppc-booke", driver: "mpic-4.2" },
     { name: "XIVE native", module: xive.default, arch: "ppc64", driver: "xive" },
     { name: "FLIC adapter routes", module: flic.default, arch: "s390x", driver: "flic" },
+    { name: "x86 IOAPIC/LAPIC", module: x86.default, arch: "x86_64", driver: "x86" },
+    { name: "GICv3 ITS", module: gic.default, arch: "arm64", driver: "gicv3" },
+    { name: "RISC-V AIA", module: aia.default, arch: "riscv64", driver: "aia-emul" },
   ].filter((f) => !only || f.name.toLowerCase().includes(only.toLowerCase()));
 
   const NEFD = 8;
