@@ -289,4 +289,14 @@ export class I8259Pair {
     this.chips[c].set(bytes.subarray(0, 16));
     this.update();
   }
+
+  /**
+   * The saved words back exactly, without pic_update_irq (restoreX86 only). KVM_SET_IRQCHIP's
+   * update pulses the cascade pin (IRQ2 on the master) when the slave has a request, which can
+   * latch an IRQ2 edge the source VM had already consumed; a snapshot restore puts the words
+   * back as they were saved so the VM continues exactly as the original.
+   */
+  restoreWords(c: number, bytes: Uint8Array): void {
+    this.chips[c].set(bytes.subarray(0, 16));
+  }
 }

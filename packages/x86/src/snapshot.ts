@@ -115,6 +115,9 @@ export function restoreX86(vm: Vm, s: X86Snapshot): void {
   s.lapics.forEach((b, i) => vm.vcpus[i].ioctl(KVM_SET_LAPIC, b.slice()));
   s.irqchips.forEach((b) => vm.ioctl(KVM_SET_IRQCHIP, b.slice()));
   if (x.pic) {
+    // SET_IRQCHIP's pic_update_irq may have pulsed the cascade pin: the saved words are the truth.
+    x.pic.restoreWords(0, s.irqchips[0].subarray(8));
+    x.pic.restoreWords(1, s.irqchips[1].subarray(8));
     x.pic.irqStates.set(l.pic);
     x.pic.output = l.picOutput === true;
   }
