@@ -80,6 +80,24 @@ export class S390Interrupts {
   adapterErrors = 0;
   aisSuppressed = 0;
 
+  /**
+   * Line groups: vCPUs with the same enabled classes and CR14 see the same floating
+   * contribution to their lines, so a change of the floating state that leaves a group's
+   * contribution alone changes no line of that group and is skipped (refreshAll visits only
+   * the vCPUs of groups whose contribution changed). Slots of emptied groups are reused.
+   */
+  private readonly groupEnabled: number[] = [];
+  private readonly groupCr14: number[] = [];
+  private readonly groupSize: number[] = [];
+  private readonly groupChanged: Uint8Array;
+  private readonly groupIds = new Map<string, number>();
+  private readonly groupOf: Int32Array;
+  /** The floating state (pending & ~masked, mchk cr14) the lines were last computed from. */
+  private linesPending = 0;
+  private linesMchkCr14 = 0;
+  /** vCPUs refreshAll re-evaluated (the work of floating changes; not a KVM counter). */
+  refreshVisits = 0;
+
   private readonly word = new Uint32Array(4);
   private readonly where = new Float64Array(2);
 
@@ -89,6 +107,32 @@ export class S390Interrupts {
   ) {
     this.aisFacility = options.ais ?? false;
     this.vcpuStates = vm.vcpus.map((v) => new FlicVcpu(v, vm.vcpus.length));
+    const n = this.vcpuStates.length;
+    this.groupOf = new Int32Array(n).fill(-1);
+    this.groupChanged = new Uint8Array(n + 1);
+    for (let i = 0; i < n; i++) this.regroup(i);
+    this.linesPending = this.floating.pending & ~this.floating.masked;
+    this.linesMchkCr14 = this.floating.mchkCr14;
+  }
+
+  /** Moves vCPU `i` to the group of its current settings (setup path: one map lookup). */
+  private regroup(i: number): void {
+    const s = this.vcpuStates[i];
+    const key = `${s.enabled}:${s.cr14Low}`;
+    let g = this.groupIds.get(key);
+    if (g === undefined) {
+      g = this.groupSize.indexOf(0);
+      if (g < 0) g = this.groupSize.length;
+      this.groupEnabled[g] = s.enabled;
+      this.groupCr14[g] = s.cr14Low;
+      this.groupSize[g] = 0;
+      this.groupIds.set(key, g);
+    }
+    const old = this.groupOf[i];
+    if (old === g) return;
+    if (old >= 0 && --this.groupSize[old] === 0) this.groupIds.delete(`${this.groupEnabled[old]}:${this.groupCr14[old]}`);
+    this.groupOf[i] = g;
+    this.groupSize[g]++;
   }
 
   /** The per-vCPU state of `vcpu` (a Vcpu or its index). */
@@ -231,6 +275,7 @@ export class S390Interrupts {
     const s = this.vcpuState(vcpu);
     if (!s) return;
     s.apply(c);
+    this.regroup(s.vcpu.id);
     this.refresh(s);
   }
 
@@ -345,10 +390,39 @@ export class S390Interrupts {
     return 0;
   }
 
-  /** Re-evaluates every vCPU's lines (after the floating pending set changed). */
+  /**
+   * Re-evaluates the lines of every vCPU they can have changed for (after the floating
+   * pending set or the floating machine check's CR14 changed), in vCPU order: the vCPUs of
+   * the groups whose floating contribution changed. A vCPU of another group would compute
+   * the lines it already has (its local classes and settings are unchanged), so skipping it
+   * changes nothing; the work is the number of groups plus the vCPUs whose lines change.
+   */
   refreshAll(): void {
+    const f = this.floating;
+    const p = f.pending & ~f.masked;
+    const mc = f.mchkCr14;
+    const p0 = this.linesPending;
+    const mc0 = this.linesMchkCr14;
+    this.linesPending = p;
+    this.linesMchkCr14 = mc;
+    const sizes = this.groupSize;
+    const changed = this.groupChanged;
+    let any = 0;
+    for (let g = 0; g < sizes.length; g++) {
+      const e = this.groupEnabled[g];
+      const c = this.groupCr14[g];
+      const d = sizes[g] !== 0 && floatingLines(p0, e, c, mc0) !== floatingLines(p, e, c, mc) ? 1 : 0;
+      changed[g] = d;
+      any |= d;
+    }
+    if (any === 0) return;
     const vs = this.vcpuStates;
-    for (let i = 0; i < vs.length; i++) this.refresh(vs[i]);
+    const of = this.groupOf;
+    for (let i = 0; i < vs.length; i++) {
+      if (changed[of[i]] === 0) continue;
+      this.refreshVisits++;
+      this.refresh(vs[i]);
+    }
   }
 
   private refresh(s: FlicVcpu): void {
@@ -381,6 +455,12 @@ export class S390Interrupts {
       queuedPfault: this.floating.pfaultCount,
     };
   }
+}
+
+/** The lines the floating classes `pending` alone raise for a group: 1 = ext / I/O, 2 = machine check. */
+function floatingLines(pending: number, enabled: number, cr14: number, mchkCr14: number): number {
+  const m = deliverableClasses(pending, enabled, cr14, mchkCr14);
+  return ((m & EXT_OR_IO) !== 0 ? 1 : 0) | ((m & IRQ_PEND_MCHK_MASK) !== 0 ? 2 : 0);
 }
 
 /** KVM_S390_INT_IO(1, 0, 0, 0): the type of every adapter interruption. */

@@ -8,6 +8,11 @@
  *   pq              Uint8Array    P (1) / Q (2)
  *   flags           Uint8Array    RESEND | MASKED_PENDING | LSI | EXISTS
  *
+ * plus the block's resend set: the RESEND flags again as a two-level bitmap (32 words of 32
+ * bits and a summary word with one bit per non-zero word) and their count, so the resend
+ * scan visits only the sources marked resend, in index order. Every write of `flags` goes
+ * through `setFlags`, which keeps the set equal to the RESEND bits.
+ *
  * A block is allocated only by KVM_SET_DEVICE_ATTR(KVM_DEV_XICS_GRP_SOURCES); every source
  * of a fresh block has priority = saved priority = 0xFF and everything else 0.
  * (host_irq / intr_cpu, KVM's pass-through bookkeeping, have no effect here and are not kept.)
@@ -30,6 +35,12 @@ export class IcsBlock {
   readonly savedPriority: Uint8Array;
   readonly pq: Uint8Array;
   readonly flags: Uint8Array;
+  /** Bit (i & 31) of word i >>> 5 is set while source i has SRC_RESEND. */
+  readonly resendWords = new Uint32Array(KVMPPC_XICS_IRQ_PER_ICS >>> 5);
+  /** Bit w is set while resendWords[w] is non-zero. */
+  resendSummary = 0;
+  /** Number of sources with SRC_RESEND. */
+  resendCount = 0;
 
   constructor(readonly icsid: number) {
     const n = KVMPPC_XICS_IRQ_PER_ICS;
@@ -43,10 +54,50 @@ export class IcsBlock {
     this.savedPriority.fill(MASKED);
   }
 
+  /** Stores the flags of source `i`, keeping the resend set in step with SRC_RESEND. */
+  setFlags(i: number, f: number): void {
+    const old = this.flags[i];
+    this.flags[i] = f;
+    if (((old ^ f) & SRC_RESEND) === 0) return;
+    const w = i >>> 5;
+    const bit = 1 << (i & 31);
+    if (f & SRC_RESEND) {
+      this.resendWords[w] |= bit;
+      this.resendSummary |= 1 << w;
+      this.resendCount++;
+    } else {
+      const left = this.resendWords[w] & ~bit;
+      this.resendWords[w] = left;
+      if (left === 0) this.resendSummary &= ~(1 << w);
+      this.resendCount--;
+    }
+  }
+
+  /**
+   * The lowest source index >= `from` marked resend, or -1: O(1) (two find-first-set steps on
+   * the bitmap), whatever the number of sources in the block.
+   */
+  nextResend(from: number): number {
+    if (this.resendCount === 0 || from >= KVMPPC_XICS_IRQ_PER_ICS) return -1;
+    const w = from >>> 5;
+    const here = this.resendWords[w] & (-1 << (from & 31));
+    if (here !== 0) return (w << 5) | lowestBit(here);
+    if (w === 31) return -1;
+    const later = this.resendSummary & (-1 << (w + 1));
+    if (later === 0) return -1;
+    const w2 = lowestBit(later);
+    return (w2 << 5) | lowestBit(this.resendWords[w2]);
+  }
+
   /** Global number of the source at `index`. */
   number(index: number): number {
     return (this.icsid << KVMPPC_XICS_ICS_SHIFT) | index;
   }
+}
+
+/** Index of the lowest set bit of a non-zero 32-bit value. */
+function lowestBit(x: number): number {
+  return 31 - Math.clz32(x & -x);
 }
 
 export class Ics {

@@ -29,7 +29,7 @@ export function qemuReject(x: Xics, irq: number): void {
   const i = irq & KVMPPC_XICS_SRC_MASK;
   // An LSI is only no longer SENT (resend_lsi re-presents it while asserted); an MSI is REJECTED.
   if (x.quirks.lsiAssertedSent && b.flags[i] & SRC_LSI) b.pq[i] &= ~SENT;
-  else b.flags[i] |= SRC_RESEND;
+  else b.setFlags(i, b.flags[i] | SRC_RESEND);
   x.counters.rejected++;
 }
 
@@ -128,7 +128,7 @@ export function qemuIcsResend(x: Xics): void {
         continue;
       }
       if (!(f & SRC_RESEND)) continue;
-      flags[i] = f & ~SRC_RESEND;
+      b.setFlags(i, f & ~SRC_RESEND);
       x.counters.resent++;
       if (b.priority[i] !== MASKED) qemuIcpIrq(x, b.server[i], b.number(i), b.priority[i]);
     }

@@ -44,6 +44,8 @@ export class XicsCounters {
   resendScans = 0;
   /** Deliveries made by resend scans. */
   resent = 0;
+  /** Sources the resend scans visited (the scans' work: one per source marked resend). */
+  resendVisits = 0;
   /** Deliveries attempted while masked. */
   maskedPending = 0;
   /** Deliveries dropped because the server has no ICP. */

@@ -20,7 +20,6 @@ import {
   H_PARAMETER,
   H_SUCCESS,
   KVMPPC_XICS_FIRST_IRQ,
-  KVMPPC_XICS_IRQ_PER_ICS,
   KVMPPC_XICS_NR_IRQS,
   KVMPPC_XICS_SRC_MASK,
   MASKED,
@@ -191,21 +190,21 @@ export class Xics {
       if (checkResend && !(f & SRC_RESEND)) return;
       const prio = b.priority[i];
       if (prio === MASKED) {
-        b.flags[i] = (f & ~SRC_RESEND) | SRC_MASKED_PENDING;
+        b.setFlags(i, (f & ~SRC_RESEND) | SRC_MASKED_PENDING);
         this.counters.maskedPending++;
         if (this.tracer.enabled) emit(this.tracer, "xics.ics.masked-pending", { irq });
         return;
       }
       const reject = icpTryToDeliver(icp, irq, prio, icp);
       if (reject === DELIVERY_REFUSED) {
-        b.flags[i] = f | SRC_RESEND;
+        b.setFlags(i, f | SRC_RESEND);
         icp.markResend(b.icsid);
         this.counters.refused++;
         if (this.tracer.enabled) emit(this.tracer, "xics.icp.refuse", { server: icp.serverNum, irq, priority: prio });
         icp.commit(false);
         return;
       }
-      b.flags[i] = f & ~SRC_RESEND;
+      b.setFlags(i, f & ~SRC_RESEND);
       this.counters.presented++;
       if (this.tracer.enabled) emit(this.tracer, "xics.icp.present", { server: icp.serverNum, irq, priority: prio });
       icp.commit(false);
@@ -219,7 +218,10 @@ export class Xics {
 
   /**
    * icp_check_resend (§4.3): for each block whose bit is set in the ICP's resend map (bit
-   * cleared first), re-deliver every source of the block marked resend, in index order.
+   * cleared first), re-deliver every source of the block marked resend, in index order
+   * (ics_check_resend). The block's resend set is read afresh after each delivery, so a
+   * source marked during the scan is visited exactly when KVM's loop over all 1024 sources
+   * would reach it; the work is the number of sources marked, not the block size.
    */
   checkResend(icp: Icp): void {
     this.counters.resendScans++;
@@ -234,12 +236,10 @@ export class Xics {
       if (!icp.takeResend(icsid)) continue;
       const b = ics.blocks[icsid];
       if (b === null) continue;
-      const flags = b.flags;
-      for (let i = 0; i < KVMPPC_XICS_IRQ_PER_ICS; i++) {
-        if (flags[i] & SRC_RESEND) {
-          this.counters.resent++;
-          this.deliver(icp, b.number(i), true);
-        }
+      for (let i = b.nextResend(0); i >= 0; i = b.nextResend(i + 1)) {
+        this.counters.resendVisits++;
+        this.counters.resent++;
+        this.deliver(icp, b.number(i), true);
       }
     }
   }
@@ -400,7 +400,7 @@ export class Xics {
     // Quirk qemuResend: unmasking resends a masked-pending source only (write_xive_msi).
     const bits = this.quirks.qemuResend ? SRC_MASKED_PENDING : SRC_MASKED_PENDING | SRC_RESEND;
     if (f & bits && priority !== MASKED) {
-      b.flags[i] = f & ~bits;
+      b.setFlags(i, f & ~bits);
       return true;
     }
     return false;
@@ -448,7 +448,7 @@ export class Xics {
     const blk = b ?? this.ics.create(n);
     const i = n & KVMPPC_XICS_SRC_MASK;
     if (!(blk.flags[i] & SRC_EXISTS)) {
-      blk.flags[i] = SRC_EXISTS;
+      blk.setFlags(i, SRC_EXISTS);
       blk.server[i] = 0;
       blk.priority[i] = MASKED;
       blk.savedPriority[i] = MASKED;
@@ -491,7 +491,7 @@ export class Xics {
     b.server[i] = w.server;
     b.savedPriority[i] = w.priority;
     b.priority[i] = w.masked ? MASKED : w.priority;
-    b.flags[i] = SRC_EXISTS | (w.levelSensitive ? SRC_LSI : 0);
+    b.setFlags(i, SRC_EXISTS | (w.levelSensitive ? SRC_LSI : 0));
     b.pq[i] = (w.presented || w.pending ? PQ_PRESENTED : 0) | (w.queued ? PQ_QUEUED : 0);
     if (w.pending) this.deliver(null, irq, false);
   }
