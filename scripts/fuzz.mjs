@@ -9,8 +9,10 @@ import { xicsFuzzTarget } from "@irqlab/xics";
 import { xiveFuzzTarget, xicsOnXiveFuzzTarget } from "@irqlab/xive";
 import { mpic20FuzzTarget, mpic42FuzzTarget } from "@irqlab/mpic";
 import { flicFuzzTarget } from "@irqlab/flic";
+import { gicFuzzTarget } from "@irqlab/gic";
+import { aiaFuzzTarget } from "@irqlab/aia";
 
-const targets = [xicsFuzzTarget, xiveFuzzTarget, xicsOnXiveFuzzTarget, mpic20FuzzTarget, mpic42FuzzTarget, flicFuzzTarget];
+const targets = [xicsFuzzTarget, xiveFuzzTarget, xicsOnXiveFuzzTarget, mpic20FuzzTarget, mpic42FuzzTarget, flicFuzzTarget, gicFuzzTarget, aiaFuzzTarget];
 
 function arg(name, dflt) {
   const i = process.argv.indexOf(`--${name}`);

@@ -139,6 +139,38 @@ describe("save / restore through the attribute groups", () => {
   });
 });
 
+describe("fuzz regression: restoreAia accepted APLIC words no saved snapshot has", () => {
+  // The API-contract fuzzer (aiaFuzzTarget, seed 1) set bit 20 of setip[2] (source 84 with
+  // SRCS 64): the restore accepted it, the APLIC ignored the bit, and the restored VM saved
+  // back a different snapshot. Such words are now refused whole (EINVAL, nothing applied).
+  it("setip / setie bits of source 0 or of sources above SRCS, other domaincfg bits and genmsi bits 17:12 are EINVAL", () => {
+    const a = fresh(); // SRCS 5: one word per bitmap
+    a.line(3, 1);
+    const good = saveAia(a.vm, a.h);
+    const corruptions: Array<(s: AiaSnapshot) => void> = [
+      (s) => (s.aplic!.setip[0] |= 1 << 6),
+      (s) => (s.aplic!.setie[0] |= 1 << 31),
+      (s) => (s.aplic!.setip[0] |= 1),
+      (s) => (s.aplic!.domaincfg |= 1),
+      (s) => (s.aplic!.domaincfg = 0x104),
+      (s) => (s.aplic!.genmsi |= 1 << 12),
+    ];
+    for (const corrupt of corruptions) {
+      const s = structuredClone(good);
+      corrupt(s);
+      const b = aiaVm();
+      expect(errnoOf(() => restoreAia(b.vm, b.h, s))).toBe(Errno.EINVAL);
+      expect(saveAia(b.vm, b.h)).toEqual(saveAia(aiaVm().vm, aiaVm().h));
+    }
+    // The valid extremes still restore as saved: sources 1 and SRCS pending and enabled.
+    const s = structuredClone(good);
+    s.aplic!.setie[0] = (1 << 1) | (1 << 5);
+    const b = aiaVm();
+    restoreAia(b.vm, b.h, s);
+    expect(saveAia(b.vm, b.h).aplic!.setie).toEqual([(1 << 1) | (1 << 5)]);
+  });
+});
+
 describe("bad input never throws anything but a KvmError and changes nothing", () => {
   it("random attribute calls on an initialized device: errno or number; failed calls leave the state as it was", () => {
     const a = fresh();

@@ -46,3 +46,4 @@ export type { AiaSnapshot, AiaImsicSnapshot } from "./snapshot.js";
 export { createAiaModule, aiaModule, aiaHwaccelModule } from "./module.js";
 export type { AiaModuleOptions } from "./module.js";
 export { aiaModule as default } from "./module.js";
+export { aiaFuzzTarget } from "./fuzz-target.js";

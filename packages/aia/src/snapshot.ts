@@ -31,6 +31,10 @@ import {
   APLIC_CLRIE_BASE,
   APLIC_CLRIP_BASE,
   APLIC_DOMAINCFG,
+  APLIC_DOMAINCFG_DM,
+  APLIC_DOMAINCFG_IE,
+  APLIC_DOMAINCFG_RDONLY,
+  APLIC_GENMSI_WRITE_MASK,
   APLIC_GENMSI,
   APLIC_SETIE_BASE,
   APLIC_SETIP_BASE,
@@ -146,6 +150,9 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
+/** domaincfg as the APLIC reads it with IE clear: the read-only bit 31 and DM (MSI mode). */
+const SAVED_DOMAINCFG = (APLIC_DOMAINCFG_RDONLY | APLIC_DOMAINCFG_DM) >>> 0;
+
 const isU32 = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 const isU64 = (v: unknown): v is bigint => typeof v === "bigint" && v >= 0n && v <= 0xffffffffffffffffn;
 
@@ -204,6 +211,21 @@ export function validateAiaSnapshot(vm: Vm, s: AiaSnapshot): void {
     if (!isU32(ap!.domaincfg) || !isU32(ap!.genmsi)) bad("APLIC domaincfg / genmsi must be u32");
     if (ap!.sourcecfg.some((v) => v > 7)) bad("APLIC sourcecfg values are 0..7 as KVM reads them back");
     if (ap!.target.some((v) => (v & 0x800) !== 0)) bad("APLIC target bit 11 is never set in a saved target");
+    // What the APLIC reads back: a saved word never has other bits (fuzz: such a snapshot was
+    // accepted and did not save back as itself).
+    if (ap!.domaincfg !== SAVED_DOMAINCFG && ap!.domaincfg !== (SAVED_DOMAINCFG | APLIC_DOMAINCFG_IE) >>> 0) {
+      bad("APLIC domaincfg reads back as 0x80000004 (| IE 0x100) only");
+    }
+    if ((ap!.genmsi & ~APLIC_GENMSI_WRITE_MASK) !== 0) bad("APLIC genmsi bits 17:12 are never set in a saved genmsi");
+    for (const name of ["setip", "setie"] as const) {
+      const l = ap![name];
+      for (let k = 0; k < l.length; k++) {
+        // Bit 0 of word 0 is source 0 and bits above SRCS are sources that do not exist: both read 0.
+        const first = k * 32;
+        const valid = (k === 0 ? ~1 : ~0) & (n - first >= 31 ? ~0 : (2 ** (n - first + 1) - 1) | 0);
+        if ((l[k] & ~valid) !== 0) bad(`APLIC ${name}[${k}] has bits of sources that do not exist (1..${n})`);
+      }
+    }
   }
   const eix = Math.ceil((ids + 1) / 64);
   if (!Array.isArray(s.imsic) || s.imsic.length !== vm.vcpus.length) bad(`imsic must have one file per vCPU (${vm.vcpus.length})`);

@@ -49,3 +49,4 @@ export { emit as emitGicEvent } from "./trace.js";
 export type { GicEvents } from "./trace.js";
 export { saveGic, restoreGic } from "./snapshot.js";
 export type { GicSnapshot, ItsSnapshot } from "./snapshot.js";
+export { gicFuzzTarget } from "./fuzz-target.js";

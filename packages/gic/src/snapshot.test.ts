@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { Errno, errnoOf, KvmError, runVcpu } from "@irqlab/core";
 import { CMD } from "./its.js";
 import { KVM_DEV_TYPE_ARM_VGIC_ITS, ICC_EOIR1_EL1, ICC_IAR1_EL1, ICC_PMR_EL1, ICC_SGI1R_EL1 } from "./constants.js";
-import { restoreGic, saveGic } from "./snapshot.js";
+import { restoreGic, saveGic, type GicSnapshot } from "./snapshot.js";
 import { Fx, ITS_BASE, REDIST } from "./__tests__/fixture.js";
 
 const NSPI = 6;
@@ -167,5 +167,40 @@ describe("whole GICv3 + ITS save/restore", () => {
     const c = new Fx({ init: false, addrs: false });
     expect(errnoOf(() => restoreGic(c.gic, [], { ...snap, nrIrqs: 1000 }))).toBe(Errno.EINVAL);
     expect(c.get32(3, 0)).toBe(32);
+  });
+});
+
+describe("fuzz regression: restoreGic accepted snapshots that do not save back as themselves", () => {
+  // The API-contract fuzzer (gicFuzzTarget, seeds 1 and 2) restored a snapshot whose
+  // GICD_IPRIORITYR word had a low priority bit set (KVM keeps bits 7:3 only) and one whose
+  // IROUTER entry had a moved offset: both were accepted, applied part way or differently,
+  // and the restored VM saved back another snapshot. restoreGic now checks the layout and
+  // rehearses on a scratch VM: such snapshots are EINVAL with the destination untouched.
+  const fresh = () => {
+    const b = new Fx({ init: false, addrs: false });
+    return { b, its: b.vm.createDevice(KVM_DEV_TYPE_ARM_VGIC_ITS) };
+  };
+  it("a priority low bit, a moved register offset or a wrong list length is EINVAL and changes nothing", () => {
+    const a = build();
+    const good = saveGic(a.gic, [a.its!]);
+    const corruptions: Array<(s: GicSnapshot) => void> = [
+      (s) => (s.dist.find(([o]) => o === 0x448)![1] |= 0x10000),
+      (s) => (s.dist.find(([o]) => o === 0x6100)![0] = 0x60fe),
+      (s) => s.redist[1].pop(),
+      (s) => (s.sysregs[0][0][0] = 0xc231),
+      (s) => s.levels.pop(),
+    ];
+    for (const corrupt of corruptions) {
+      const s = structuredClone(good);
+      corrupt(s);
+      const { b, its } = fresh();
+      const before = b.g.dumpState();
+      expect(errnoOf(() => restoreGic(b.gic, [its], s))).toBe(Errno.EINVAL);
+      expect(b.g.dumpState()).toBe(before);
+      expect(b.get32(3, 0)).toBe(32); // NR_IRQS untouched
+      // The same destination takes the unmutated snapshot afterwards.
+      restoreGic(b.gic, [its], structuredClone(good));
+      expect(saveGic(b.gic, [its]).dist).toEqual(good.dist);
+    }
   });
 });

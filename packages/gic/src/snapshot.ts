@@ -13,7 +13,7 @@
  * `restoreGic` validates the snapshot's shape against the target VM before the first call:
  * a refused snapshot changes nothing (EINVAL).
  */
-import { encodeU32, encodeU64, Errno, fail, type DeviceHandle } from "@irqlab/core";
+import { encodeU32, encodeU64, Errno, fail, restoreSnapshot, scratchVm, type DeviceHandle, type SnapshotReader } from "@irqlab/core";
 import {
   ADDR_ITS,
   ADDR_V3_DIST,
@@ -147,17 +147,118 @@ export function saveGic(gic: DeviceHandle, its: readonly DeviceHandle[]): GicSna
 
 /**
  * Restores `snap` into a fresh GICv3 `gic` (created, nothing set) and fresh ITS devices `its`
- * of a VM whose guest memory already holds the saved memory. EINVAL (nothing changed) when
- * the snapshot does not fit the VM.
+ * of a VM whose guest memory already holds the saved memory. Core's restore shape (parse
+ * whole, check, rehearse, apply): the snapshot's layout is checked (every register list
+ * exactly the one `saveGic` writes), then the restore is rehearsed on a scratch VM made like
+ * the destination and saved again there; a snapshot the device refuses, or one that would
+ * not come back as itself (a value no GIC reads back, such as a priority's low bits), is
+ * EINVAL with nothing applied. The rehearsal runs on empty guest memory: a saved ITS table
+ * that `ITS_RESTORE_TABLES` refuses on the destination's memory is still that step's error
+ * there (KVM's undo of a failed table restore, after the GICv3 part is applied).
  */
 export function restoreGic(gic: DeviceHandle, its: readonly DeviceHandle[], snap: GicSnapshot): void {
   const g = gic.backend<GicV3Device>();
-  if (snap.nvcpus !== g.st.nv) fail(Errno.EINVAL, `snapshot of ${snap.nvcpus} vCPUs, VM has ${g.st.nv}`);
-  if (snap.its.length !== its.length) fail(Errno.EINVAL, `snapshot of ${snap.its.length} ITSes, ${its.length} given`);
-  if (g.st.initialized || g.st.nrSpis !== 0 || g.distBase >= 0 || g.regions.length !== 0) {
-    fail(Errno.EINVAL, "restore needs a freshly created GICv3");
-  }
-  if (!(snap.nrIrqs >= 64 && snap.nrIrqs <= 992 && snap.nrIrqs % 32 === 0)) fail(Errno.EINVAL, `snapshot NR_IRQS ${snap.nrIrqs}`);
+  restoreSnapshot({
+    what: "GICv3",
+    raw: snap,
+    parse: (r) => checkLayout(r, snap, g.st.nv, its.length),
+    check: () => {
+      if (g.st.initialized || g.st.nrSpis !== 0 || g.distBase >= 0 || g.regions.length !== 0) {
+        fail(Errno.EINVAL, "restore needs a freshly created GICv3");
+      }
+    },
+    rehearse: (plan) => {
+      // The apply on a scratch VM made like the destination, then saved back there.
+      const scratch = scratchVm(g.vm);
+      try {
+        const h2 = scratch.createDevice(gic.type);
+        const its2 = its.map((h) => scratch.createDevice(h.type));
+        applyGic(h2, its2, plan);
+        const diff = snapshotDiff(saveGic(h2, its2), plan);
+        if (diff) fail(Errno.EINVAL, `GICv3 snapshot is inconsistent: ${diff} would not restore as saved`);
+      } finally {
+        scratch.destroy();
+      }
+    },
+    apply: (plan) => applyGic(gic, its, plan),
+  });
+}
+
+/** The first field where `a` and `b` differ (paths of the snapshot), or null. */
+function snapshotDiff(a: GicSnapshot, b: GicSnapshot): string | null {
+  const walk = (x: unknown, y: unknown, path: string): string | null => {
+    if (Array.isArray(x) && Array.isArray(y)) {
+      if (x.length !== y.length) return `${path}.length`;
+      for (let i = 0; i < x.length; i++) {
+        const d = walk(x[i], y[i], `${path}[${i}]`);
+        if (d) return d;
+      }
+      return null;
+    }
+    if (x !== null && y !== null && typeof x === "object" && typeof y === "object") {
+      for (const k of Object.keys(x)) {
+        const d = walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], `${path}.${k}`);
+        if (d) return d;
+      }
+      return null;
+    }
+    return x === y ? null : path;
+  };
+  return walk(a, b, "snapshot");
+}
+
+/**
+ * Step 1: the snapshot's shape against the destination (nothing touched). Every list holds
+ * exactly the registers `saveGic` writes, in its order, with values of their width.
+ */
+function checkLayout(r: SnapshotReader, snap: GicSnapshot, nv: number, nits: number): GicSnapshot {
+  const s = r.obj(snap, "snapshot") as unknown as GicSnapshot;
+  if (s.nvcpus !== nv) r.bad("nvcpus", `is ${String(s.nvcpus)}, the VM has ${nv} vCPUs`);
+  if (!Array.isArray(s.its) || s.its.length !== nits) r.bad("its", `does not list the ${nits} ITSes given`);
+  if (!(Number.isInteger(s.nrIrqs) && s.nrIrqs >= 64 && s.nrIrqs <= 992 && s.nrIrqs % 32 === 0)) r.bad("nrIrqs", `is ${String(s.nrIrqs)}`);
+  const u32 = (v: unknown, path: string) => r.u32(v, path);
+  const u64 = (v: unknown, path: string): bigint => {
+    if (typeof v !== "bigint" || v < 0n || v >> 64n !== 0n) r.bad(path, "is not a u64");
+    return v as bigint;
+  };
+  const list = <T>(v: unknown, path: string, offsets: readonly number[], val: (x: unknown, p: string) => T): void => {
+    r.arr(v, path, (e, p, i) => {
+      if (!Array.isArray(e) || e.length !== 2) r.bad(p, "is not an [offset, value] pair");
+      if (e[0] !== offsets[i]) r.bad(`${p}[0]`, `is ${String(e[0])}, register 0x${(offsets[i] ?? 0).toString(16)} expected`);
+      return val(e[1], `${p}[1]`);
+    });
+    if ((v as unknown[]).length !== offsets.length) r.bad(path, `has ${(v as unknown[]).length} registers, ${offsets.length} expected`);
+  };
+  u64(s.distBase, "distBase");
+  r.arr(s.regions, "regions", (e, p) => u64(e, p), 256);
+  list(s.dist, "dist", [...distOffsets(s.nrIrqs), ...DIST_STATE(s.nrIrqs)], u32);
+  u32(s.distCtlr, "distCtlr");
+  const per = (v: unknown, path: string) => {
+    const a = r.arr(v, path, (e) => e);
+    if (a.length !== nv) r.bad(path, `has ${a.length} entries, ${nv} vCPUs`);
+    return a;
+  };
+  per(s.redist, "redist").forEach((l, v) => list(l, `redist[${v}]`, [...REDIST_OFFSETS, ...REDIST_STATE], u32));
+  per(s.redistCtlr, "redistCtlr").forEach((x, v) => u32(x, `redistCtlr[${v}]`));
+  per(s.sysregs, "sysregs").forEach((l, v) => list(l, `sysregs[${v}]`, SYSREGS, u64));
+  const levels: Array<[number, number]> = [];
+  for (let v = 0; v < nv; v++) for (let first = 0; first < (v === 0 ? s.nrIrqs : 32); first += 32) levels.push([v, first]);
+  r.arr(s.levels, "levels", (e, p, i) => {
+    if (!Array.isArray(e) || e.length !== 3 || e[0] !== levels[i]?.[0] || e[1] !== levels[i]?.[1]) r.bad(p, "is not the [vcpu, first, bits] saveGic writes there");
+    return u32(e[2], `${p}[2]`);
+  });
+  if (s.levels.length !== levels.length) r.bad("levels", `has ${s.levels.length} words, ${levels.length} expected`);
+  s.its.forEach((x, i) => {
+    const o = r.obj(x, `its[${i}]`) as unknown as ItsSnapshot;
+    const base = u64(o.base, `its[${i}].base`);
+    list(o.regs, `its[${i}].regs`, base === VGIC_ADDR_UNDEF ? [] : ITS_REGS, u64);
+    u64(o.ctlr, `its[${i}].ctlr`);
+  });
+  return s;
+}
+
+/** Step 4 (and the rehearsal): the attribute writes of a restore, in QEMU's order. */
+function applyGic(gic: DeviceHandle, its: readonly DeviceHandle[], snap: GicSnapshot): void {
   const mp = (v: number) => BigInt(vcpuAffinity(v)) << 32n;
   gic.setAttr({ group: GRP_NR_IRQS, attr: 0, addr: encodeU32(snap.nrIrqs) });
   if (snap.distBase !== VGIC_ADDR_UNDEF) gic.setAttr({ group: GRP_ADDR, attr: ADDR_V3_DIST, addr: encodeU64(snap.distBase) });

@@ -6,10 +6,12 @@ import { xicsFuzzTarget } from "@irqlab/xics";
 import { xiveFuzzTarget, xicsOnXiveFuzzTarget } from "@irqlab/xive";
 import { mpic20FuzzTarget, mpic42FuzzTarget } from "@irqlab/mpic";
 import { flicFuzzTarget } from "@irqlab/flic";
+import { gicFuzzTarget } from "@irqlab/gic";
+import { aiaFuzzTarget } from "@irqlab/aia";
 import { formatFuzzReport, fuzzController, FuzzFailure, genericEntries, regressionTest, replayFuzzCase, replayOps, type FuzzTarget } from "./index.js";
 
 const OPS = Number(process.env.FUZZ_OPS ?? 10_000);
-const targets: FuzzTarget[] = [xicsFuzzTarget, xiveFuzzTarget, xicsOnXiveFuzzTarget, mpic20FuzzTarget, mpic42FuzzTarget, flicFuzzTarget];
+const targets: FuzzTarget[] = [xicsFuzzTarget, xiveFuzzTarget, xicsOnXiveFuzzTarget, mpic20FuzzTarget, mpic42FuzzTarget, flicFuzzTarget, gicFuzzTarget, aiaFuzzTarget];
 
 describe("fuzzController: the API contract at volume", () => {
   targets.forEach((t, i) => {
