@@ -157,6 +157,9 @@ export class Vcpu {
     handler.precheck?.(this);
     const device = (file as unknown as { kvmDevice?: KvmDevice }).kvmDevice;
     if (!device) fail(Errno.EPERM, `descriptor ${fd} (${file.file.kind}) is not a KVM device`);
+    // Every connect function starts with `if (dev->kvm != vcpu->kvm) return -EPERM` (xics,
+    // xive, mpic connect_vcpu): a device of another VM in the same process is refused.
+    if (device.vm !== this.vm) fail(Errno.EPERM, `descriptor ${fd} is a device of another VM`);
     handler.connect(this, device, words);
   }
 

@@ -198,3 +198,25 @@ describe("DeviceBackend.dumpState is part of the backend contract (no cast neede
     expect(h.backend().dumpState?.()).toBe("dumpy: 3 sources");
   });
 });
+
+describe("[enable-cap-foreign-vm] KVM_ENABLE_CAP with a device of another VM (found by the bad-input property)", () => {
+  it("is EPERM and connects nothing, as every connect_vcpu's dev->kvm != vcpu->kvm check", () => {
+    let connects = 0;
+    const mod = new ContainerModule(({ bind }) => {
+      bind<DeviceContribution>(DeviceContribution).toConstantValue({
+        name: "capdev",
+        types: [6],
+        arch: ["ppc-booke"],
+        create: () => ({}),
+        vcpuCaps: [{ cap: 90, connect: () => void connects++ }],
+      });
+    });
+    const a = createVm({ arch: "ppc-booke", vcpus: 1, modules: [mod] });
+    const b = createVm({ arch: "ppc-booke", vcpus: 1, modules: [mod] });
+    const other = b.createDevice(6);
+    expect(errnoOf(() => a.vcpus[0].enableCap(90, [other.fd, 0]))).toBe(Errno.EPERM);
+    expect(connects).toBe(0);
+    a.vcpus[0].enableCap(90, [a.createDevice(6), 0]);
+    expect(connects).toBe(1);
+  });
+});
