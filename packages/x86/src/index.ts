@@ -23,7 +23,7 @@
  *   LAPIC  local APIC of a vCPU; TPR/PPR task/processor priority; SVR spurious vector register
  *          (bit 8 software enable); TMR trigger mode register; LVT local vector table.
  *   ExtINT delivery mode 7: the vector comes from the PIC's INTA cycle.
- *   MSI    message signalled interrupt (address 0xfeeXXXXX, data = vector | mode).
+ *   MSI    message signalled interrupt (address 0xfee0_0000 + dest << 12, data = vector | mode).
  *   RTC    IOAPIC pin 8, whose KVM_IRQ_LINE_STATUS injections are coalesced until EOI.
  *   APICv  hardware virtual-interrupt delivery (edge EOIs complete without an exit).
  */
